@@ -1,0 +1,74 @@
+//! The command line: argument parsing with clap, dispatch to `cmd::*`, and the mapping of
+//! outcomes to exit codes (0 success, 1 findings, 2 usage or operational error).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::cmd;
+
+/// Exit code for a run that found problems in the book or failed a lab check.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code for usage errors and operational failures (unreadable file, no container engine).
+pub const EXIT_ERROR: u8 = 2;
+
+/// docgen: annotated Markdown to a documentation site whose examples are proven by labs.
+#[derive(Debug, Parser)]
+#[command(name = "docgen", version, about, long_about = None)]
+pub struct Cli {
+    /// The book's root directory (where book.toml is); default: search upward from the current
+    /// directory.
+    #[arg(short = 'C', long = "root", global = true, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build the site into book/ (or --out DIR), atomically.
+    Build(cmd::build::BuildArgs),
+    /// Validate everything a build validates, without writing anything.
+    Check(cmd::check::CheckArgs),
+    /// Create a new book skeleton that builds.
+    Init(cmd::init::InitArgs),
+    /// Run, test and manage the book's labs.
+    Lab(cmd::lab::LabArgs),
+}
+
+/// Entry point of the binary: parses arguments, runs the command, prints errors.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let root = cli.root.as_deref();
+    match cli.command {
+        Command::Build(args) => cmd::build::execute(root, &args),
+        Command::Check(args) => cmd::check::execute(root, &args),
+        Command::Init(args) => cmd::init::execute(&args),
+        Command::Lab(args) => cmd::lab::execute(root, args),
+    }
+}

@@ -1,0 +1,120 @@
+//! Finding the book: `Project::discover` locates `book.toml`, reads it, and knows where the
+//! sources, themes, labs and output live.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+
+use crate::config::{self, BookConfig};
+use crate::diagnostic::Diagnostic;
+
+/// A book on disk: its root directory and configuration.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// The directory holding `book.toml`.
+    pub root: PathBuf,
+    /// The parsed `book.toml`.
+    pub config: BookConfig,
+}
+
+/// Why a project could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoverError {
+    /// `book.toml` is not valid; the diagnostic says where.
+    #[error("{0}")]
+    Config(Box<Diagnostic>),
+    /// Anything else (no book.toml, unreadable file).
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl Project {
+    /// Opens the book at `root`, or searches upward from the current directory for `book.toml`.
+    pub fn discover(root: Option<&Path>) -> Result<Project, DiscoverError> {
+        let root = match root {
+            Some(r) => {
+                if !r.join("book.toml").is_file() {
+                    return Err(anyhow::anyhow!(
+                        "no book.toml in `{}`\n  hint: pass the book's root directory, or create a book with `docgen init {}`",
+                        r.display(),
+                        r.display()
+                    )
+                    .into());
+                }
+                r.to_path_buf()
+            }
+            None => {
+                let cwd = std::env::current_dir().context("cannot read the current directory")?;
+                match cwd.ancestors().find(|d| d.join("book.toml").is_file()) {
+                    Some(d) => d.to_path_buf(),
+                    None => {
+                        return Err(anyhow::anyhow!(
+                            "no book.toml in `{}` or any parent directory\n  hint: run docgen inside a book, pass `--root DIR`, or create one with `docgen init DIR`",
+                            cwd.display()
+                        )
+                        .into())
+                    }
+                }
+            }
+        };
+        Project::open(&root)
+    }
+
+    /// Opens the book whose `book.toml` is in `root`.
+    pub fn open(root: &Path) -> Result<Project, DiscoverError> {
+        let path = root.join("book.toml");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read `{}`", path.display()))?;
+        let config = config::parse(Path::new("book.toml"), &text).map_err(DiscoverError::Config)?;
+        if config.book.src.is_absolute() {
+            return Err(anyhow::anyhow!(
+                "book.toml: [book] src must be a path relative to the book, not `{}`",
+                config.book.src.display()
+            )
+            .into());
+        }
+        Ok(Project {
+            root: root.to_path_buf(),
+            config,
+        })
+    }
+
+    /// The source directory (`[book] src`).
+    pub fn src_dir(&self) -> PathBuf {
+        self.root.join(&self.config.book.src)
+    }
+
+    /// The default output directory (`[build] build-dir`).
+    pub fn build_dir(&self) -> PathBuf {
+        self.root.join(&self.config.build.build_dir)
+    }
+
+    /// The directory holding the labs.
+    pub fn labs_dir(&self) -> PathBuf {
+        self.root.join("labs")
+    }
+
+    /// The book's own theme directory, if it has one (`themes/<name>/`).
+    pub fn theme_dir(&self) -> Option<PathBuf> {
+        let d = self.root.join("themes").join(&self.config.docgen.theme);
+        d.is_dir().then_some(d)
+    }
+
+    /// docgen's cache directory for this book (lab results, image hashes): `target/docgen/`
+    /// beside the book, or `$DOCGEN_CACHE_DIR`.
+    pub fn cache_dir(&self) -> PathBuf {
+        match std::env::var_os("DOCGEN_CACHE_DIR") {
+            Some(d) if !d.is_empty() => PathBuf::from(d),
+            _ => self.root.join("target").join("docgen"),
+        }
+    }
+}
+
+/// Turns a discovery failure into an error for `main`, printing a config diagnostic as is.
+pub fn discover_or_report(root: Option<&Path>) -> anyhow::Result<Project> {
+    match Project::discover(root) {
+        Ok(p) => Ok(p),
+        Err(DiscoverError::Config(d)) => bail!("invalid book.toml\n\n{d}"),
+        Err(DiscoverError::Other(e)) => Err(e),
+    }
+}
