@@ -1,0 +1,251 @@
+//! Fenced code blocks: the info string (`ini title="gunicorn.service" hl_lines="5-9"
+//! annotations`), highlighted lines, the copy button, and code annotations.
+//!
+//! Annotations are kept outside the code. A block whose info string has the `annotations` flag
+//! takes the ordered list right after it as its explanations; each item starts with a piece of the
+//! line it explains, in backticks:
+//!
+//! ````markdown
+//! ```ini annotations
+//! [Service]
+//! User=maiviet
+//! ```
+//! 1. `User=maiviet`: the service runs as the deploy user, not root.
+//! ````
+//!
+//! The marker goes at the end of the first line (after the previous annotation's line) containing
+//! that text, so annotations follow the file when lines move. Markers sit in a gutter beside the
+//! `<code>` element, never inside it: the code's text is the file, byte for byte, and the copy
+//! button copies exactly that. The explanations are an ordinary list under the block (readable
+//! without JavaScript or CSS) and a popover on hover or focus of the marker.
+
+use super::highlight::{escape, highlight_lines};
+
+/// What a fence's info string says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CodeInfo {
+    /// The language (the first word), if any.
+    pub lang: Option<String>,
+    /// `title="..."`: a caption, usually the file name.
+    pub title: Option<String>,
+    /// `hl_lines="1 3-5"`: 1-based inclusive ranges to emphasise.
+    pub hl_lines: Vec<(usize, usize)>,
+    /// The `annotations` flag: the following ordered list explains lines of the block.
+    pub annotations: bool,
+    /// The `nocopy` flag: no copy button.
+    pub nocopy: bool,
+}
+
+/// Parses an info string. Accepts `lang key="v" flag`, `lang,key=v` and `lang {key="v"}`.
+pub fn parse_info(info: &str) -> Result<CodeInfo, String> {
+    let mut ci = CodeInfo::default();
+    let cleaned: String = info
+        .chars()
+        .map(|c| if c == '{' || c == '}' || c == ',' { ' ' } else { c })
+        .collect();
+    let mut tokens = Vec::new();
+    let mut cur = String::new();
+    let mut in_quotes = false;
+    for c in cleaned.chars() {
+        match c {
+            '"' => in_quotes = !in_quotes,
+            c if c.is_whitespace() && !in_quotes => {
+                if !cur.is_empty() {
+                    tokens.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if in_quotes {
+        return Err("unclosed `\"` in the code block's info string".into());
+    }
+    if !cur.is_empty() {
+        tokens.push(cur);
+    }
+    for (i, tok) in tokens.into_iter().enumerate() {
+        match tok.split_once('=') {
+            Some((k, v)) => match k {
+                "title" => ci.title = Some(v.to_string()),
+                "hl_lines" | "hl-lines" | "highlight" => ci.hl_lines = parse_ranges(v)?,
+                // Other attributes belong to other tools (mdBook's `edition=`, ...).
+                _ => {}
+            },
+            None => match tok.as_str() {
+                "annotations" | "annotate" => ci.annotations = true,
+                "nocopy" => ci.nocopy = true,
+                _ if i == 0 => ci.lang = Some(tok),
+                // mdBook's flags (`ignore`, `editable`, `should_panic` ...) are accepted.
+                _ => {}
+            },
+        }
+    }
+    Ok(ci)
+}
+
+fn parse_ranges(v: &str) -> Result<Vec<(usize, usize)>, String> {
+    let mut out = Vec::new();
+    for part in v.split([' ', ';']).filter(|p| !p.is_empty()) {
+        let bad = || format!("`{part}` in hl_lines is not a line or range like `5` or `5-9`");
+        let (a, b) = match part.split_once('-') {
+            Some((a, b)) => (
+                a.parse::<usize>().map_err(|_| bad())?,
+                b.parse::<usize>().map_err(|_| bad())?,
+            ),
+            None => {
+                let n = part.parse::<usize>().map_err(|_| bad())?;
+                (n, n)
+            }
+        };
+        if a == 0 || b < a {
+            return Err(bad());
+        }
+        out.push((a, b));
+    }
+    Ok(out)
+}
+
+/// One explanation of a line of a code block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Annotation {
+    /// The text that finds the line.
+    pub key: String,
+    /// The explanation, rendered.
+    pub html: String,
+}
+
+/// Finds the 1-based line for each annotation, in order; `Err(i)` names the first annotation
+/// whose text is in no line.
+pub fn place_annotations(code: &str, anns: &[Annotation]) -> Result<Vec<usize>, usize> {
+    let lines: Vec<&str> = code.lines().collect();
+    let mut placed = Vec::with_capacity(anns.len());
+    let mut from = 0;
+    for (i, a) in anns.iter().enumerate() {
+        let hit = (from..lines.len())
+            .find(|&l| lines[l].contains(&a.key))
+            .or_else(|| (0..from).find(|&l| lines[l].contains(&a.key)));
+        match hit {
+            Some(l) => {
+                placed.push(l + 1);
+                from = l;
+            }
+            None => return Err(i),
+        }
+    }
+    Ok(placed)
+}
+
+/// Labels the block needs, in the page's language.
+pub struct CodeLabels<'a> {
+    /// The copy button's text.
+    pub copy: &'a str,
+    /// The accessible name of an annotation marker, before its number.
+    pub annotation: &'a str,
+}
+
+/// Renders a code block. `id` is unique in the page; `lines_of_anns` are from
+/// [`place_annotations`].
+pub fn render(
+    id: &str,
+    code: &str,
+    info: &CodeInfo,
+    anns: &[Annotation],
+    ann_lines: &[usize],
+    labels: &CodeLabels<'_>,
+) -> String {
+    let lang = info.lang.as_deref();
+    let lines = highlight_lines(code, lang);
+    let mut html = String::with_capacity(code.len() * 3 + 256);
+    html.push_str(&format!("<figure class=\"code-block\" id=\"{id}\">"));
+    if let Some(t) = &info.title {
+        html.push_str(&format!(
+            "<figcaption class=\"code-title\">{}</figcaption>",
+            escape(t)
+        ));
+    }
+    html.push_str("<div class=\"code-wrap\">");
+    let lang_attr = lang.map(escape).unwrap_or_else(|| "text".into());
+    html.push_str(&format!(
+        "<pre class=\"code\" data-lang=\"{lang_attr}\"><code class=\"language-{lang_attr}\">"
+    ));
+    for (i, line) in lines.iter().enumerate() {
+        let n = i + 1;
+        let hl = info.hl_lines.iter().any(|&(a, b)| n >= a && n <= b);
+        html.push_str(if hl {
+            "<span class=\"line hl\">"
+        } else {
+            "<span class=\"line\">"
+        });
+        html.push_str(line);
+        html.push_str("</span>");
+    }
+    html.push_str("</code></pre>");
+    if !anns.is_empty() {
+        html.push_str("<div class=\"ann-gutter\">");
+        let mut slot_of_line = std::collections::HashMap::new();
+        for (k, (a, &line)) in anns.iter().zip(ann_lines).enumerate() {
+            let num = k + 1;
+            let slot = slot_of_line.entry(line).or_insert(0usize);
+            html.push_str(&format!(
+                "<span class=\"ann\" style=\"--ann-line:{line};--ann-slot:{slot}\"><a class=\"ann-marker\" href=\"#{id}-ann-{num}\" aria-label=\"{} {num}\" aria-describedby=\"{id}-pop-{num}\">{num}</a><span class=\"ann-pop\" role=\"tooltip\" id=\"{id}-pop-{num}\">{}</span></span>",
+                escape(labels.annotation),
+                a.html
+            ));
+            *slot += 1;
+        }
+        html.push_str("</div>");
+    }
+    if !info.nocopy {
+        html.push_str(&format!(
+            "<button class=\"copy-button\" type=\"button\" data-copy=\"{id}\" hidden>{}</button>",
+            escape(labels.copy)
+        ));
+    }
+    html.push_str("</div>");
+    if !anns.is_empty() {
+        html.push_str("<ol class=\"annotations\">");
+        for (k, a) in anns.iter().enumerate() {
+            let num = k + 1;
+            html.push_str(&format!(
+                "<li id=\"{id}-ann-{num}\" value=\"{num}\"><code class=\"ann-key\">{}</code> {}</li>",
+                escape(&a.key),
+                a.html
+            ));
+        }
+        html.push_str("</ol>");
+    }
+    html.push_str("</figure>\n");
+    html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn info_strings() {
+        let ci = parse_info("ini title=\"gunicorn service\" hl_lines=\"5-9 11\" annotations").unwrap();
+        assert_eq!(ci.lang.as_deref(), Some("ini"));
+        assert_eq!(ci.title.as_deref(), Some("gunicorn service"));
+        assert_eq!(ci.hl_lines, vec![(5, 9), (11, 11)]);
+        assert!(ci.annotations);
+        let ci = parse_info("rust,ignore").unwrap();
+        assert_eq!(ci.lang.as_deref(), Some("rust"));
+        assert!(parse_info("ini hl_lines=\"x\"").is_err());
+        assert!(parse_info("ini title=\"open").is_err());
+    }
+
+    #[test]
+    fn annotations_follow_order_and_report_missing() {
+        let code = "[Service]\nUser=a\nGroup=b\nUser=c\n";
+        let a = |k: &str| Annotation {
+            key: k.into(),
+            html: String::new(),
+        };
+        assert_eq!(
+            place_annotations(code, &[a("Group"), a("User")]).unwrap(),
+            vec![3, 4]
+        );
+        assert_eq!(place_annotations(code, &[a("User"), a("Nope")]), Err(1));
+    }
+}

@@ -1,0 +1,575 @@
+//! Markdown to HTML: CommonMark + GFM (tables, footnotes, strikethrough, task lists, alerts) via
+//! pulldown-cmark, with docgen's additions: heading ids and anchors, a per-page table of
+//! contents, admonitions, highlighted and annotated code blocks, `.md` links rewritten to
+//! `.html` and recorded for checking. Pure: text in, HTML and findings out.
+//!
+//! Raw HTML in a page passes through as written: pages are written by the book's authors, who
+//! are trusted like the templates. Values from outside the Markdown body (titles, front matter)
+//! are escaped by the templates.
+
+pub mod code;
+pub mod highlight;
+pub mod include;
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use pulldown_cmark::{
+    BlockQuoteKind, CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd,
+};
+
+use crate::diagnostic::Diagnostic;
+use highlight::escape;
+use include::SourceMap;
+
+/// An entry of the page's table of contents.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TocEntry {
+    /// 1 to 6.
+    pub level: u8,
+    /// The heading's id (the anchor).
+    pub id: String,
+    /// The heading's text.
+    pub title: String,
+}
+
+/// A link found in the page, for checking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRef {
+    /// The destination as written.
+    pub dest: String,
+    /// Byte offset of the link in the page file.
+    pub page_offset: usize,
+    /// Length of the link's source text.
+    pub len: usize,
+}
+
+/// The result of rendering one page body.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    /// The page's HTML.
+    pub html: String,
+    /// Headings of level 2 and 3, for the page's table of contents.
+    pub toc: Vec<TocEntry>,
+    /// The text of the first level-1 heading.
+    pub first_heading: Option<String>,
+    /// Every id an anchor can point at (headings, footnotes, raw HTML ids, code blocks).
+    pub ids: HashSet<String>,
+    /// Links to check.
+    pub links: Vec<LinkRef>,
+    /// Problems found while rendering.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Translated labels used inside page bodies.
+pub struct BodyLabels {
+    /// "Copy".
+    pub copy: &'static str,
+    /// "Annotation".
+    pub annotation: &'static str,
+    /// "Note", "Tip", "Important", "Warning", "Caution".
+    pub admonitions: [&'static str; 5],
+}
+
+impl BodyLabels {
+    /// The labels for a language code; English when docgen has no translation.
+    pub fn for_language(lang: &str) -> &'static BodyLabels {
+        static EN: BodyLabels = BodyLabels {
+            copy: "Copy",
+            annotation: "Annotation",
+            admonitions: ["Note", "Tip", "Important", "Warning", "Caution"],
+        };
+        static VI: BodyLabels = BodyLabels {
+            copy: "Sao chép",
+            annotation: "Chú thích",
+            admonitions: ["Ghi chú", "Mẹo", "Quan trọng", "Cảnh báo", "Thận trọng"],
+        };
+        match lang.split(['-', '_']).next().unwrap_or("") {
+            "vi" => &VI,
+            _ => &EN,
+        }
+    }
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_GFM
+}
+
+/// Renders expanded Markdown. `map` leads offsets back to `page_text` (the page file) for
+/// diagnostics about `display`.
+pub fn render(
+    md: &str,
+    map: &SourceMap,
+    page_text: &str,
+    display: &Path,
+    lang: &str,
+) -> Rendered {
+    let labels = BodyLabels::for_language(lang);
+    let events: Vec<(Event<'_>, std::ops::Range<usize>)> =
+        Parser::new_ext(md, options()).into_offset_iter().collect();
+    let mut r = Rendered::default();
+    let mut out: Vec<Event<'_>> = Vec::with_capacity(events.len());
+    let mut used_ids: HashSet<String> = HashSet::new();
+    let mut code_count = 0usize;
+    let diag_at = |range: &std::ops::Range<usize>, msg: String, hint: &str| {
+        let start = map.to_page(range.start);
+        let first_line_len = md[range.clone()].split('\n').next().map_or(1, str::len);
+        Diagnostic::error(display, msg)
+            .at_offset(page_text, start, first_line_len)
+            .with_hint(hint)
+    };
+
+    let mut i = 0;
+    while i < events.len() {
+        let (ev, range) = &events[i];
+        match ev {
+            Event::Start(Tag::Heading {
+                level, id, classes, ..
+            }) => {
+                let end = find_end(&events, i);
+                let inner: Vec<Event<'_>> = events[i + 1..end]
+                    .iter()
+                    .map(|(e, rg)| rewrite_link(e, rg, map, &mut r.links))
+                    .collect();
+                let text = plain_text(&inner);
+                let base = match id {
+                    Some(explicit) => explicit.to_string(),
+                    None => slugify(&text),
+                };
+                let hid = unique_id(&base, &mut used_ids);
+                let mut inner_html = String::new();
+                pulldown_cmark::html::push_html(&mut inner_html, inner.into_iter());
+                let lvl = heading_number(*level);
+                let class_attr = if classes.is_empty() {
+                    String::new()
+                } else {
+                    let c: Vec<&str> = classes.iter().map(|c| c.as_ref()).collect();
+                    format!(" class=\"{}\"", escape(&c.join(" ")))
+                };
+                out.push(Event::Html(CowStr::from(format!(
+                    "<h{lvl} id=\"{id}\"{class_attr}>{inner_html}<a class=\"anchor\" href=\"#{id}\" aria-hidden=\"true\" tabindex=\"-1\"></a></h{lvl}>\n",
+                    id = escape(&hid)
+                ))));
+                if lvl == 1 && r.first_heading.is_none() {
+                    r.first_heading = Some(text.clone());
+                }
+                if (2..=3).contains(&lvl) {
+                    r.toc.push(TocEntry {
+                        level: lvl,
+                        id: hid.clone(),
+                        title: text,
+                    });
+                }
+                r.ids.insert(hid);
+                i = end + 1;
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let end = find_end(&events, i);
+                let mut code = String::new();
+                for (e, _) in &events[i + 1..end] {
+                    if let Event::Text(t) = e {
+                        code.push_str(t);
+                    }
+                }
+                let info_str = match kind {
+                    CodeBlockKind::Fenced(info) => info.to_string(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                let info = match code::parse_info(&info_str) {
+                    Ok(info) => info,
+                    Err(msg) => {
+                        r.diagnostics.push(diag_at(
+                            range,
+                            msg,
+                            "write attributes as key=\"value\": ```ini title=\"gunicorn.service\" hl_lines=\"5-9\"",
+                        ));
+                        code::CodeInfo::default()
+                    }
+                };
+                code_count += 1;
+                let block_id = unique_id(&format!("code-{code_count}"), &mut used_ids);
+                let mut next = end + 1;
+                let mut anns = Vec::new();
+                let mut ann_lines = Vec::new();
+                if info.annotations {
+                    match events.get(next) {
+                        Some((Event::Start(Tag::List(Some(_))), _)) => {
+                            let list_end = find_end(&events, next);
+                            let items = annotation_items(&events[next + 1..list_end]);
+                            for (key, item_events, item_range) in items {
+                                match key {
+                                    Some(key) => {
+                                        let mut html = String::new();
+                                        pulldown_cmark::html::push_html(
+                                            &mut html,
+                                            item_events.into_iter(),
+                                        );
+                                        anns.push((code::Annotation { key, html }, item_range));
+                                    }
+                                    None => r.diagnostics.push(diag_at(
+                                        &item_range,
+                                        "an annotation must start with the text of the line it explains, in backticks".into(),
+                                        "write the item as: 1. `User=maiviet`: why the service runs as this user",
+                                    )),
+                                }
+                            }
+                            let plain: Vec<code::Annotation> =
+                                anns.iter().map(|(a, _)| a.clone()).collect();
+                            match code::place_annotations(&code, &plain) {
+                                Ok(lines) => ann_lines = lines,
+                                Err(k) => {
+                                    let (a, rg) = &anns[k];
+                                    r.diagnostics.push(diag_at(
+                                        rg,
+                                        format!(
+                                            "annotation {}: `{}` is in no line of the code block above",
+                                            k + 1,
+                                            a.key
+                                        ),
+                                        "an annotation starts with a piece of its line, in backticks; if the included file changed, update the annotation",
+                                    ));
+                                    anns.clear();
+                                }
+                            }
+                            next = list_end + 1;
+                        }
+                        _ => r.diagnostics.push(diag_at(
+                            range,
+                            "this code block has the `annotations` flag but no numbered list follows it".into(),
+                            "put the explanations in a numbered list right after the block: 1. `text of the line`: explanation",
+                        )),
+                    }
+                }
+                let plain: Vec<code::Annotation> = anns.into_iter().map(|(a, _)| a).collect();
+                let html = code::render(
+                    &block_id,
+                    &code,
+                    &info,
+                    &plain,
+                    &ann_lines,
+                    &code::CodeLabels {
+                        copy: labels.copy,
+                        annotation: labels.annotation,
+                    },
+                );
+                r.ids.insert(block_id);
+                out.push(Event::Html(CowStr::from(html)));
+                i = next;
+            }
+            Event::Start(Tag::BlockQuote(Some(kind))) => {
+                let (class, idx) = admonition(*kind);
+                out.push(Event::Html(CowStr::from(format!(
+                    "<div class=\"admonition {class}\" role=\"note\"><p class=\"admonition-title\">{}</p>\n",
+                    labels.admonitions[idx]
+                ))));
+                i += 1;
+            }
+            Event::End(TagEnd::BlockQuote(Some(_))) => {
+                out.push(Event::Html(CowStr::from("</div>\n")));
+                i += 1;
+            }
+            Event::Html(h) | Event::InlineHtml(h) => {
+                collect_html_ids(h, &mut r.ids);
+                out.push(ev.clone());
+                i += 1;
+            }
+            Event::Start(Tag::FootnoteDefinition(name)) => {
+                r.ids.insert(name.to_string());
+                out.push(ev.clone());
+                i += 1;
+            }
+            _ => {
+                out.push(rewrite_link(ev, range, map, &mut r.links));
+                i += 1;
+            }
+        }
+    }
+    pulldown_cmark::html::push_html(&mut r.html, out.into_iter());
+    r
+}
+
+/// Splits a list's events into items: (the key from the first inline code, the rest, range).
+#[allow(clippy::type_complexity)]
+fn annotation_items<'a>(
+    events: &[(Event<'a>, std::ops::Range<usize>)],
+) -> Vec<(Option<String>, Vec<Event<'a>>, std::ops::Range<usize>)> {
+    let mut items = Vec::new();
+    let mut i = 0;
+    while i < events.len() {
+        if let (Event::Start(Tag::Item), range) = &events[i] {
+            let end = find_end(events, i);
+            let body = &events[i + 1..end];
+            let mut key = None;
+            let mut rest = Vec::new();
+            let mut strip_sep = false;
+            for (e, _) in body {
+                if key.is_none() {
+                    match e {
+                        Event::Code(c) => {
+                            key = Some(c.to_string());
+                            strip_sep = true;
+                            continue;
+                        }
+                        Event::Start(Tag::Paragraph) | Event::End(TagEnd::Paragraph) => continue,
+                        Event::Text(t) if t.trim().is_empty() => continue,
+                        _ => {}
+                    }
+                }
+                if strip_sep {
+                    strip_sep = false;
+                    if let Event::Text(t) = e {
+                        let s = t.trim_start_matches([':', '—', '–', '-', ' ']);
+                        if !s.is_empty() {
+                            rest.push(Event::Text(CowStr::from(s.to_string())));
+                        }
+                        continue;
+                    }
+                }
+                rest.push(e.clone());
+            }
+            // Drop a trailing paragraph end whose start we skipped.
+            let opens = rest
+                .iter()
+                .filter(|e| matches!(e, Event::Start(Tag::Paragraph)))
+                .count();
+            let closes = rest
+                .iter()
+                .filter(|e| matches!(e, Event::End(TagEnd::Paragraph)))
+                .count();
+            if closes > opens {
+                if let Some(pos) = rest
+                    .iter()
+                    .position(|e| matches!(e, Event::End(TagEnd::Paragraph)))
+                {
+                    rest.remove(pos);
+                }
+            }
+            items.push((key, rest, range.clone()));
+            i = end + 1;
+        } else {
+            i += 1;
+        }
+    }
+    items
+}
+
+/// The index of the `End` matching the `Start` at `start`.
+fn find_end<T>(events: &[(Event<'_>, T)], start: usize) -> usize {
+    let mut depth = 0usize;
+    for (j, (e, _)) in events.iter().enumerate().skip(start) {
+        match e {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => {
+                depth -= 1;
+                if depth == 0 {
+                    return j;
+                }
+            }
+            _ => {}
+        }
+    }
+    events.len().saturating_sub(1)
+}
+
+fn rewrite_link<'a>(
+    e: &Event<'a>,
+    range: &std::ops::Range<usize>,
+    map: &SourceMap,
+    links: &mut Vec<LinkRef>,
+) -> Event<'a> {
+    match e {
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => {
+            links.push(LinkRef {
+                dest: dest_url.to_string(),
+                page_offset: map.to_page(range.start),
+                len: range.len(),
+            });
+            Event::Start(Tag::Link {
+                link_type: *link_type,
+                dest_url: CowStr::from(md_to_html(dest_url)),
+                title: title.clone(),
+                id: id.clone(),
+            })
+        }
+        other => other.clone(),
+    }
+}
+
+/// Whether a link leaves the book (has a scheme, or is protocol-relative).
+pub fn is_external(dest: &str) -> bool {
+    dest.starts_with("//")
+        || dest
+            .split_once(':')
+            .is_some_and(|(scheme, _)| {
+                !scheme.is_empty()
+                    && scheme
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.')
+            })
+}
+
+/// `chapter.md#x` → `chapter.html#x`; `dir/README.md` → `dir/index.html`; others unchanged.
+pub fn md_to_html(dest: &str) -> String {
+    if is_external(dest) || dest.starts_with('#') {
+        return dest.to_string();
+    }
+    let (path, frag) = match dest.find(['#', '?']) {
+        Some(i) => dest.split_at(i),
+        None => (dest, ""),
+    };
+    match path.strip_suffix(".md") {
+        Some(stem) => {
+            let stem = match stem.rsplit_once('/') {
+                Some((dir, "README")) => format!("{dir}/index"),
+                None if stem == "README" => "index".to_string(),
+                _ => stem.to_string(),
+            };
+            format!("{stem}.html{frag}")
+        }
+        None => dest.to_string(),
+    }
+}
+
+fn heading_number(level: HeadingLevel) -> u8 {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+fn admonition(kind: BlockQuoteKind) -> (&'static str, usize) {
+    match kind {
+        BlockQuoteKind::Note => ("note", 0),
+        BlockQuoteKind::Tip => ("tip", 1),
+        BlockQuoteKind::Important => ("important", 2),
+        BlockQuoteKind::Warning => ("warning", 3),
+        BlockQuoteKind::Caution => ("caution", 4),
+    }
+}
+
+fn plain_text(events: &[Event<'_>]) -> String {
+    let mut s = String::new();
+    for e in events {
+        match e {
+            Event::Text(t) | Event::Code(t) => s.push_str(t),
+            Event::SoftBreak | Event::HardBreak => s.push(' '),
+            _ => {}
+        }
+    }
+    s.trim().to_string()
+}
+
+/// A heading's id: lower case, letters and digits kept (any script), spaces become `-`.
+pub fn slugify(text: &str) -> String {
+    let mut s = String::with_capacity(text.len());
+    for c in text.trim().chars() {
+        if c.is_alphanumeric() || c == '_' || c == '-' {
+            s.extend(c.to_lowercase());
+        } else if c.is_whitespace() {
+            s.push('-');
+        }
+    }
+    if s.is_empty() {
+        "section".to_string()
+    } else {
+        s
+    }
+}
+
+fn unique_id(base: &str, used: &mut HashSet<String>) -> String {
+    if used.insert(base.to_string()) {
+        return base.to_string();
+    }
+    (1..)
+        .map(|n| format!("{base}-{n}"))
+        .find(|c| used.insert(c.clone()))
+        .expect("an unused id exists")
+}
+
+fn collect_html_ids(html: &str, ids: &mut HashSet<String>) {
+    for attr in [" id=\"", " name=\""] {
+        let mut rest = html;
+        while let Some(i) = rest.find(attr) {
+            rest = &rest[i + attr.len()..];
+            if let Some(end) = rest.find('"') {
+                ids.insert(rest[..end].to_string());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(md: &str) -> Rendered {
+        render(md, &SourceMap::default(), md, Path::new("p.md"), "en")
+    }
+
+    #[test]
+    fn headings_get_ids_anchors_and_toc() {
+        let out = r("# Title\n\n## Khởi động nhanh\n\n## Khởi động nhanh\n\n### Deep {#custom}\n");
+        assert!(out.html.contains("<h2 id=\"khởi-động-nhanh\">"));
+        assert!(out.html.contains("<h2 id=\"khởi-động-nhanh-1\">"));
+        assert!(out.html.contains("<h3 id=\"custom\">"));
+        assert_eq!(out.toc.len(), 3);
+        assert_eq!(out.first_heading.as_deref(), Some("Title"));
+    }
+
+    #[test]
+    fn admonitions_and_gfm() {
+        let out = r("> [!WARNING]\n> Careful.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] done\n\n~~old~~ x[^1]\n\n[^1]: note\n");
+        assert!(out.html.contains("<div class=\"admonition warning\""));
+        assert!(out.html.contains("Warning</p>"));
+        assert!(out.html.contains("<table>"));
+        assert!(out.html.contains("checkbox"));
+        assert!(out.html.contains("<del>old</del>"));
+        assert!(out.html.contains("footnote"));
+    }
+
+    #[test]
+    fn links_are_rewritten_and_recorded() {
+        let out = r("[a](other.md#x) [b](dir/README.md) [c](https://example.invalid/x.md)\n");
+        assert!(out.html.contains("href=\"other.html#x\""));
+        assert!(out.html.contains("href=\"dir/index.html\""));
+        assert!(out.html.contains("href=\"https://example.invalid/x.md\""));
+        assert_eq!(out.links.len(), 3);
+        assert_eq!(out.links[0].page_offset, 0);
+    }
+
+    #[test]
+    fn annotated_block_keeps_code_exact() {
+        let md = "```ini title=\"u.service\" annotations\n[Service]\nUser=maiviet\n```\n\n1. `User=maiviet`: the deploy user.\n";
+        let out = r(md);
+        assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+        assert!(out.html.contains("--ann-line:2"));
+        assert!(out.html.contains("the deploy user."));
+        assert!(!out.html.contains("<ol>"), "the list is consumed: {}", out.html);
+        let code_start = out.html.find("<code").unwrap();
+        let code_end = out.html.find("</code></pre>").unwrap();
+        assert!(!out.html[code_start..code_end].contains("ann-marker"));
+    }
+
+    #[test]
+    fn annotation_for_a_missing_line_is_an_error_at_the_item() {
+        let md = "```ini annotations\nUser=a\n```\n\n1. `Group=b`: nope\n";
+        let out = r(md);
+        assert_eq!(out.diagnostics.len(), 1);
+        assert_eq!(out.diagnostics[0].line, 5);
+        assert!(out.diagnostics[0].message.contains("`Group=b` is in no line"));
+    }
+}
