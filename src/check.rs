@@ -1,1 +1,135 @@
-//! (in progress)
+//! Link checking: every internal link in every page must reach a page or file of the book, and
+//! every `#anchor` must exist on its target page. Linear in the number of links: targets are
+//! looked up in hash maps built once.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::Diagnostic;
+use crate::markdown::{include::normalize, is_external, LinkRef};
+
+/// What a link can point at in one language of the book.
+#[derive(Debug, Default)]
+pub struct Targets {
+    /// Pages by source path (relative to the language's source dir) → their anchor ids.
+    pub pages: HashMap<PathBuf, HashSet<String>>,
+    /// Output URLs (relative to the language root) of pages, for links written as `.html`.
+    pub urls: HashMap<String, PathBuf>,
+    /// Other files of the source tree (images, downloads), relative to the source dir.
+    pub files: HashSet<PathBuf>,
+}
+
+/// Checks the links of one page. `page_rel` is the page's path in the source tree, `ids` its own
+/// anchors, `text` its file text (for snippets), `display` its name in diagnostics.
+pub fn check_links(
+    links: &[LinkRef],
+    page_rel: &Path,
+    ids: &HashSet<String>,
+    text: &str,
+    display: &Path,
+    targets: &Targets,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let dir = page_rel.parent().unwrap_or(Path::new(""));
+    for link in links {
+        let dest = link.dest.as_str();
+        if dest.is_empty() || is_external(dest) || dest.starts_with('/') {
+            continue;
+        }
+        let (path_part, frag) = match dest.split_once('#') {
+            Some((p, f)) => (p, Some(f)),
+            None => (dest, None),
+        };
+        let path_part = path_part.split('?').next().unwrap_or("");
+        let diag = |msg: String, hint: String| {
+            Diagnostic::error(display, msg)
+                .at_offset(text, link.page_offset, link.len)
+                .with_hint(hint)
+        };
+        if path_part.is_empty() {
+            if let Some(f) = frag {
+                if !f.is_empty() && !ids.contains(&decode(f)) {
+                    out.push(diag(
+                        format!("link to a missing anchor `#{f}` in this page"),
+                        hint_anchors(ids),
+                    ));
+                }
+            }
+            continue;
+        }
+        let target = normalize(&dir.join(decode(path_part)));
+        let page_ids = if target.extension().is_some_and(|e| e == "md") {
+            targets.pages.get(&target)
+        } else if target.extension().is_some_and(|e| e == "html") {
+            targets
+                .urls
+                .get(&target.to_string_lossy().replace('\\', "/"))
+                .and_then(|src| targets.pages.get(src))
+        } else {
+            None
+        };
+        match page_ids {
+            Some(tids) => {
+                if let Some(f) = frag {
+                    if !f.is_empty() && !tids.contains(&decode(f)) {
+                        out.push(diag(
+                            format!("link to a missing anchor `#{f}` in `{path_part}`"),
+                            hint_anchors(tids),
+                        ));
+                    }
+                }
+            }
+            None if targets.files.contains(&target) => {}
+            // A directory link reaches its index page.
+            None if targets.pages.contains_key(&target.join("README.md"))
+                || targets.pages.contains_key(&target.join("index.md")) => {}
+            None => out.push(diag(
+                format!("link to a missing page or file `{path_part}`"),
+                if path_part.ends_with(".md") {
+                    "link to a chapter listed in SUMMARY.md, with a path relative to this page"
+                        .to_string()
+                } else {
+                    "paths are relative to this page; files must be inside the source directory"
+                        .to_string()
+                },
+            )),
+        }
+    }
+    out
+}
+
+fn hint_anchors(ids: &HashSet<String>) -> String {
+    let mut v: Vec<&String> = ids.iter().filter(|i| !i.starts_with("code-")).collect();
+    v.sort();
+    if v.is_empty() {
+        "the target page has no headings to link to".to_string()
+    } else {
+        let shown: Vec<String> = v.iter().take(8).map(|s| format!("#{s}")).collect();
+        format!(
+            "anchors there: {}{}",
+            shown.join(", "),
+            if v.len() > 8 { ", ..." } else { "" }
+        )
+    }
+}
+
+fn decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

@@ -1,1 +1,808 @@
-//! (in progress)
+//! The build pipeline, end to end: load the sources of each language, parse SUMMARY.md and the
+//! pages, expand includes, render Markdown (in parallel), check links, render templates (in
+//! parallel), and collect everything into an [`Output`]. Reading files happens at the start;
+//! nothing is written here (see `output` for that), so `check`, `build` and `serve` share it.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::check::{check_links, Targets};
+use crate::diagnostic::{display_path, Diagnostic, Diagnostics};
+use crate::markdown::highlight::{self, escape};
+use crate::markdown::include::{self, Expander};
+use crate::markdown::{self, Rendered, TocEntry};
+use crate::output::Output;
+use crate::page::{self, Page};
+use crate::project::Project;
+use crate::site::{prefix_to_root, url_for, Nav};
+use crate::source;
+use crate::summary;
+use crate::template::{Templates, ThemeLabels, DEFAULT_STATIC};
+
+/// A built site with everything found on the way.
+#[derive(Debug)]
+pub struct Built {
+    /// The files of the site.
+    pub output: Output,
+    /// Errors and warnings, all of them.
+    pub diagnostics: Diagnostics,
+    /// Number of pages rendered.
+    pub pages: usize,
+    /// The language codes built.
+    pub languages: Vec<String>,
+    /// Files the build read (pages, includes, SUMMARY.md, book.toml), for watching.
+    pub inputs: Vec<PathBuf>,
+    /// Wall time of the build.
+    pub elapsed: std::time::Duration,
+}
+
+/// One language of the book and where its sources and output are.
+#[derive(Debug, Clone)]
+struct Language {
+    code: String,
+    name: String,
+    title: String,
+    description: Option<String>,
+    dir: PathBuf,
+    /// Output prefix: `""` for a one-language book, `"vi/"` otherwise.
+    prefix: String,
+}
+
+/// What the site knows about the book's labs, for lab cards and `lab:` front matter.
+#[derive(Debug, Clone, Default)]
+pub struct LabIndex {
+    /// Lab id → what a card shows.
+    pub labs: BTreeMap<String, LabInfo>,
+}
+
+/// One lab, as a page shows it.
+#[derive(Debug, Clone, Default)]
+pub struct LabInfo {
+    /// The lab's title per language code.
+    pub title: BTreeMap<String, String>,
+    /// The checks: id and description per language code.
+    pub checks: Vec<(String, BTreeMap<String, String>)>,
+}
+
+impl LabIndex {
+    /// The labs in `labs_dir` (each `labs/<id>/lab.yaml`).
+    pub fn load(labs_dir: &Path) -> (LabIndex, Vec<Diagnostic>) {
+        let mut index = LabIndex::default();
+        let Ok(entries) = std::fs::read_dir(labs_dir) else {
+            return (index, Vec::new());
+        };
+        let mut ids: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().join("lab.yaml").is_file())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        ids.sort();
+        for id in ids {
+            index.labs.insert(id, LabInfo::default());
+        }
+        (index, Vec::new())
+    }
+}
+
+fn pick<'a>(m: &'a BTreeMap<String, String>, lang: &str) -> Option<&'a String> {
+    m.get(lang).or_else(|| m.get("en")).or_else(|| m.values().next())
+}
+
+/// Builds the whole site in memory.
+pub fn build(project: &Project) -> anyhow::Result<Built> {
+    let started = Instant::now();
+    let config = &project.config;
+    let root = &project.root;
+    let mut diagnostics = Diagnostics::new();
+    let mut inputs = vec![root.join("book.toml")];
+    let templates = Templates::load(project.theme_dir().as_deref())?;
+    let (labs, lab_diags) = LabIndex::load(&project.labs_dir());
+    diagnostics.extend(lab_diags);
+
+    let languages = plan_languages(project);
+    let mut output = Output::default();
+    let mut page_count = 0;
+
+    // Load, parse and render every language first: links are checked across the whole site.
+    let mut built_langs = Vec::new();
+    for lang in &languages {
+        let other_dirs: Vec<PathBuf> = languages
+            .iter()
+            .filter(|l| l.dir != lang.dir && l.dir.starts_with(&lang.dir))
+            .map(|l| l.dir.clone())
+            .collect();
+        let tree = source::load(&lang.dir, &other_dirs)?;
+        let b = build_language(project, lang, &tree, &labs, &mut diagnostics)?;
+        inputs.extend(b.inputs.iter().cloned());
+        built_langs.push((lang, tree, b));
+    }
+
+    // Which source paths exist in which language, for the language switcher.
+    let available: HashMap<&str, HashSet<PathBuf>> = built_langs
+        .iter()
+        .map(|(l, _, b)| {
+            (
+                l.code.as_str(),
+                b.pages.iter().map(|p| p.page.rel.clone()).collect(),
+            )
+        })
+        .collect();
+
+    let html_cfg = &config.output.html;
+    let default_theme = match html_cfg.default_theme.as_deref() {
+        Some("dark" | "navy" | "coal" | "ayu") => "dark",
+        _ => "light",
+    };
+
+    for (lang, tree, b) in &built_langs {
+        let labels = ThemeLabels::for_language(&lang.code);
+        let rendered: Vec<anyhow::Result<(String, String)>> = b
+            .pages
+            .par_iter()
+            .map(|p| {
+                let url = format!("{}{}", lang.prefix, p.url);
+                let root_prefix = prefix_to_root(&url);
+                let lang_prefix = prefix_to_root(&p.url);
+                let (prev, next) = neighbours(&b.nav, p.chapter, &lang_prefix);
+                let switch: Vec<LangLink> = languages
+                    .iter()
+                    .map(|other| {
+                        let target = p
+                            .page
+                            .front
+                            .translations
+                            .get(&other.code)
+                            .map(PathBuf::from)
+                            .unwrap_or_else(|| p.page.rel.clone());
+                        let exists = available
+                            .get(other.code.as_str())
+                            .is_some_and(|s| s.contains(&target));
+                        LangLink {
+                            lang: other.code.clone(),
+                            name: other.name.clone(),
+                            current: other.code == lang.code,
+                            url: exists.then(|| {
+                                format!("{root_prefix}{}{}", other.prefix, url_for(&target))
+                            }),
+                        }
+                    })
+                    .collect();
+                let alternates: Vec<&LangLink> = switch
+                    .iter()
+                    .filter(|l| l.url.is_some() && languages.len() > 1)
+                    .collect();
+                let sidebar = b.nav.sidebar_html(
+                    Some(p.chapter),
+                    &lang_prefix,
+                    !html_cfg.no_section_label,
+                );
+                let mut ctx = tera::Context::new();
+                ctx.insert("lang", &lang.code);
+                ctx.insert("dir", config.book.text_direction.as_deref().unwrap_or("ltr"));
+                ctx.insert(
+                    "book",
+                    &BookCtx {
+                        title: &lang.title,
+                        description: lang.description.as_deref(),
+                        authors: &config.book.authors,
+                    },
+                );
+                ctx.insert(
+                    "page",
+                    &PageCtx {
+                        title: &p.title,
+                        description: p.page.front.description.as_deref(),
+                        content: &p.rendered.html,
+                        toc: &p.rendered.toc,
+                        path: &url,
+                        source: p.page.rel.to_string_lossy().replace('\\', "/"),
+                        number: b.nav.chapters[p.chapter].number.as_deref(),
+                        lab: p.page.front.lab.as_deref(),
+                    },
+                );
+                ctx.insert("root", &root_prefix);
+                ctx.insert("lang_root", &lang_prefix);
+                ctx.insert("sidebar", &sidebar);
+                ctx.insert("prev", &prev);
+                ctx.insert("next", &next);
+                ctx.insert("labels", labels);
+                ctx.insert("languages", &switch);
+                ctx.insert("alternates", &alternates);
+                ctx.insert("print_enabled", &html_cfg.print.enable);
+                ctx.insert("repository", &html_cfg.git_repository_url);
+                ctx.insert(
+                    "edit_url",
+                    &html_cfg.edit_url_template.as_ref().map(|t| {
+                        let src = display_path(root, &tree.dir.join(&p.page.rel));
+                        t.replace("{path}", &src.to_string_lossy())
+                    }),
+                );
+                ctx.insert("default_theme", default_theme);
+                ctx.insert("additional_css", &additional(&html_cfg.additional_css));
+                ctx.insert("additional_js", &additional(&html_cfg.additional_js));
+                let html = templates.render("page.html", &ctx)?;
+                Ok((url, html))
+            })
+            .collect();
+        for r in rendered {
+            let (url, html) = r?;
+            output.add(url, html);
+        }
+        page_count += b.pages.len();
+
+        // A directory's index page: the first chapter when the book has none.
+        let index = format!("{}index.html", lang.prefix);
+        if !output.files.contains_key(&index) {
+            if let Some(first) = b.pages.first() {
+                output.add(index, redirect(&templates, &lang.code, &first.title, &first.url)?);
+            }
+        }
+
+        if html_cfg.print.enable {
+            let mut ctx = tera::Context::new();
+            ctx.insert("lang", &lang.code);
+            ctx.insert("dir", config.book.text_direction.as_deref().unwrap_or("ltr"));
+            ctx.insert(
+                "book",
+                &BookCtx {
+                    title: &lang.title,
+                    description: lang.description.as_deref(),
+                    authors: &config.book.authors,
+                },
+            );
+            let chapters: Vec<PrintChapter> = b
+                .pages
+                .iter()
+                .map(|p| PrintChapter {
+                    title: &p.title,
+                    content: &p.rendered.html,
+                })
+                .collect();
+            ctx.insert("chapters", &chapters);
+            ctx.insert("root", &prefix_to_root(&lang.prefix));
+            ctx.insert("default_theme", default_theme);
+            output.add(
+                format!("{}print.html", lang.prefix),
+                templates.render("print.html", &ctx)?,
+            );
+        }
+
+        // Aliases: old paths that now redirect to a page.
+        for p in &b.pages {
+            for alias in &p.page.front.aliases {
+                let from = format!(
+                    "{}{}",
+                    lang.prefix,
+                    url_for(Path::new(alias.trim_start_matches('/')))
+                );
+                let to = format!("{}{}", prefix_to_root(&from), format!("{}{}", lang.prefix, p.url));
+                output.add(from, redirect(&templates, &lang.code, &p.title, &to)?);
+            }
+        }
+
+        for asset in &tree.assets {
+            let rel = asset.rel.to_string_lossy().replace('\\', "/");
+            output.copy(format!("{}{rel}", lang.prefix), asset.abs.clone());
+        }
+    }
+
+    // mdBook's [output.html.redirect]: old path → new URL.
+    for (from, to) in &html_cfg.redirect {
+        let from = from.trim_start_matches('/').to_string();
+        output.add(from, redirect(&templates, config.language(), to, to)?);
+    }
+
+    if languages.len() > 1 {
+        let default = languages
+            .iter()
+            .find(|l| config.languages.get(&l.code).is_some_and(|c| c.default))
+            .unwrap_or(&languages[0]);
+        output.add(
+            "index.html",
+            redirect(
+                &templates,
+                &default.code,
+                &default.title,
+                &format!("{}index.html", default.prefix),
+            )?,
+        );
+    }
+
+    // Static files: the theme's, the book's theme overrides, highlighting, additional files.
+    for (name, text) in DEFAULT_STATIC {
+        output.add(format!("static/{name}"), *text);
+    }
+    if let Some(theme_dir) = project.theme_dir() {
+        let static_dir = theme_dir.join("static");
+        if static_dir.is_dir() {
+            for entry in walkdir::WalkDir::new(&static_dir).sort_by_file_name() {
+                let entry = entry?;
+                if entry.file_type().is_file() {
+                    let rel = entry.path().strip_prefix(&static_dir)?;
+                    output.copy(
+                        format!("static/{}", rel.to_string_lossy().replace('\\', "/")),
+                        entry.path().to_path_buf(),
+                    );
+                }
+            }
+        }
+    }
+    output.add("static/highlight.css", highlight::stylesheet());
+    for extra in html_cfg
+        .additional_css
+        .iter()
+        .chain(&html_cfg.additional_js)
+    {
+        let from = root.join(extra);
+        if from.is_file() {
+            output.copy(extra.to_string_lossy().replace('\\', "/"), from);
+        } else {
+            diagnostics.push(
+                Diagnostic::error("book.toml", format!("additional file `{}` does not exist", extra.display()))
+                    .with_hint("paths in [output.html] additional-css/additional-js are relative to the book root"),
+            );
+        }
+    }
+
+    // 404 page and sitemap.
+    {
+        let lang = &languages[0];
+        let mut ctx = tera::Context::new();
+        ctx.insert("lang", &lang.code);
+        ctx.insert(
+            "book",
+            &BookCtx {
+                title: &lang.title,
+                description: lang.description.as_deref(),
+                authors: &config.book.authors,
+            },
+        );
+        ctx.insert("labels", ThemeLabels::for_language(&lang.code));
+        ctx.insert("site_url", &html_cfg.site_url);
+        ctx.insert("root", "");
+        ctx.insert("default_theme", default_theme);
+        output.add("404.html", templates.render("404.html", &ctx)?);
+    }
+    output.add("sitemap.xml", sitemap(&output, html_cfg.site_url.as_deref()));
+    output.add(".nojekyll", "");
+
+    Ok(Built {
+        output,
+        diagnostics,
+        pages: page_count,
+        languages: languages.iter().map(|l| l.code.clone()).collect(),
+        inputs,
+        elapsed: started.elapsed(),
+    })
+}
+
+fn additional(paths: &[PathBuf]) -> Vec<String> {
+    paths
+        .iter()
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .collect()
+}
+
+fn redirect(templates: &Templates, lang: &str, title: &str, url: &str) -> anyhow::Result<String> {
+    let mut ctx = tera::Context::new();
+    ctx.insert("lang", lang);
+    ctx.insert("title", title);
+    ctx.insert("url", url);
+    templates.render("redirect.html", &ctx)
+}
+
+fn sitemap(output: &Output, site_url: Option<&str>) -> String {
+    let base = site_url.map(|u| format!("{}/", u.trim_end_matches('/'))).unwrap_or_default();
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for path in output.files.keys() {
+        if path.ends_with(".html") && path != "404.html" && !path.ends_with("print.html") {
+            if let Some(crate::output::Content::Bytes(b)) = output.files.get(path) {
+                // Redirect pages are not content.
+                if b.windows(18).any(|w| w == b"http-equiv=\"refres") {
+                    continue;
+                }
+            }
+            xml.push_str(&format!("  <url><loc>{}{}</loc></url>\n", escape(&base), escape(path)));
+        }
+    }
+    xml.push_str("</urlset>\n");
+    xml
+}
+
+fn plan_languages(project: &Project) -> Vec<Language> {
+    let config = &project.config;
+    let src = project.src_dir();
+    if config.languages.is_empty() {
+        return vec![Language {
+            code: config.language().to_string(),
+            name: config.language().to_string(),
+            title: config.title().to_string(),
+            description: config.book.description.clone(),
+            dir: src,
+            prefix: String::new(),
+        }];
+    }
+    let mut langs: Vec<Language> = config
+        .languages
+        .iter()
+        .map(|(code, l)| Language {
+            code: code.clone(),
+            name: l.name.clone().unwrap_or_else(|| code.clone()),
+            title: l.title.clone().unwrap_or_else(|| config.title().to_string()),
+            description: l.description.clone().or_else(|| config.book.description.clone()),
+            dir: src.join(code),
+            prefix: format!("{code}/"),
+        })
+        .collect();
+    // The default language first: it owns the 404 page and the root redirect.
+    langs.sort_by_key(|l| !config.languages.get(&l.code).is_some_and(|c| c.default));
+    langs
+}
+
+/// A page after rendering its body.
+struct BuiltPage {
+    page: Page,
+    chapter: usize,
+    url: String,
+    title: String,
+    rendered: Rendered,
+}
+
+struct LanguageBuild {
+    nav: Nav,
+    pages: Vec<BuiltPage>,
+    inputs: Vec<PathBuf>,
+}
+
+struct Ctx<'a> {
+    root: &'a Path,
+    labs: &'a LabIndex,
+    lang: &'a str,
+}
+
+impl Expander for Ctx<'_> {
+    fn root(&self) -> &Path {
+        self.root
+    }
+
+    fn lab_card(&self, id: &str) -> Result<String, String> {
+        match self.labs.labs.get(id) {
+            Some(info) => Ok(lab_card_html(id, info, self.lang)),
+            None => Err(unknown_lab_message(id, self.labs)),
+        }
+    }
+}
+
+fn unknown_lab_message(id: &str, labs: &LabIndex) -> String {
+    let known: Vec<&str> = labs.labs.keys().map(String::as_str).collect();
+    if known.is_empty() {
+        format!("unknown lab `{id}`: this book has no labs")
+    } else {
+        format!("unknown lab `{id}` (known: {})", known.join(", "))
+    }
+}
+
+/// A lab card: what the lab proves and how to run it.
+fn lab_card_html(id: &str, info: &LabInfo, lang: &str) -> String {
+    let vi = lang.starts_with("vi");
+    let title = pick(&info.title, lang).cloned().unwrap_or_else(|| id.to_string());
+    let mut html = format!(
+        "<section class=\"lab-card\" data-lab=\"{}\"><p class=\"lab-card-title\"><strong>{}</strong> {}</p>",
+        escape(id),
+        if vi { "Bài thực hành:" } else { "Lab:" },
+        escape(&title)
+    );
+    if !info.checks.is_empty() {
+        html.push_str(&format!(
+            "<p>{}</p><ul class=\"lab-checks\">",
+            if vi { "Bài này chứng minh:" } else { "What it proves:" }
+        ));
+        for (cid, desc) in &info.checks {
+            let d = pick(desc, lang).cloned().unwrap_or_else(|| cid.clone());
+            html.push_str(&format!(
+                "<li data-check=\"{}\">{}</li>",
+                escape(cid),
+                escape(&d)
+            ));
+        }
+        html.push_str("</ul>");
+    }
+    html.push_str(&format!(
+        "<p>{}</p><pre class=\"lab-command\"><code>docgen lab run {}</code></pre></section>",
+        if vi { "Chạy thử:" } else { "Run it:" },
+        escape(id)
+    ));
+    html
+}
+
+fn build_language(
+    project: &Project,
+    lang: &Language,
+    tree: &source::SourceTree,
+    labs: &LabIndex,
+    diagnostics: &mut Diagnostics,
+) -> anyhow::Result<LanguageBuild> {
+    let root = &project.root;
+    let mut inputs = Vec::new();
+    let summary_path = tree.dir.join("SUMMARY.md");
+    let summary_display = display_path(root, &summary_path);
+
+    // Parse every Markdown file (in parallel: reading and front matter).
+    let parsed: Vec<(PathBuf, Result<Page, Box<Diagnostic>>)> = tree
+        .markdown
+        .par_iter()
+        .filter(|f| f.rel != Path::new("SUMMARY.md"))
+        .map(|f| {
+            let display = display_path(root, &f.abs);
+            let result = source::read_text(&f.abs)
+                .map_err(|e| Box::new(Diagnostic::error(&display, format!("{e:#}"))))
+                .and_then(|text| page::parse(&display, &f.rel, text));
+            (f.rel.clone(), result)
+        })
+        .collect();
+    let mut pages: HashMap<PathBuf, Page> = HashMap::new();
+    for (rel, r) in parsed {
+        inputs.push(tree.dir.join(&rel));
+        match r {
+            Ok(p) => {
+                pages.insert(rel, p);
+            }
+            Err(d) => diagnostics.push(*d),
+        }
+    }
+
+    let nav = if summary_path.is_file() {
+        inputs.push(summary_path.clone());
+        let text = source::read_text(&summary_path)?;
+        match summary::parse(&summary_display, &text) {
+            Ok(s) => {
+                let nav = Nav::from_summary(&s);
+                check_nav_files(&nav, &pages, tree, &text, &summary_display, diagnostics);
+                if project.config.docgen.warn_unlisted {
+                    let listed: HashSet<&Path> =
+                        nav.chapters.iter().filter_map(|c| c.source.as_deref()).collect();
+                    let mut unlisted: Vec<&PathBuf> = pages
+                        .iter()
+                        .filter(|(rel, p)| !listed.contains(rel.as_path()) && !p.front.draft)
+                        .map(|(rel, _)| rel)
+                        .collect();
+                    unlisted.sort();
+                    for rel in unlisted {
+                        diagnostics.push(
+                            Diagnostic::warning(display_path(root, &tree.dir.join(rel)), "this chapter is not listed in SUMMARY.md, so it is not built")
+                                .with_hint(format!("add `- [Title]({})` to {}, or mark the page `draft: true`", rel.display(), summary_display.display())),
+                        );
+                    }
+                }
+                nav
+            }
+            Err(errs) => {
+                diagnostics.extend(errs);
+                Nav::default()
+            }
+        }
+    } else {
+        Nav::from_pages(
+            pages
+                .iter()
+                .filter(|(_, p)| !p.front.draft)
+                .map(|(rel, p)| {
+                    let title = p
+                        .front
+                        .title
+                        .clone()
+                        .or_else(|| first_heading_text(p.body()))
+                        .unwrap_or_else(|| file_title(rel));
+                    (rel.clone(), title, p.front.weight.unwrap_or(0))
+                })
+                .collect(),
+        )
+    };
+
+    // Render the chapters in navigation order, in parallel.
+    let jobs: Vec<(usize, &Page)> = nav
+        .chapters
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| c.source.as_ref().and_then(|s| pages.get(s)).map(|p| (i, p)))
+        .filter(|(_, p)| !p.front.draft)
+        .collect();
+    let results: Vec<(BuiltPage, Vec<Diagnostic>, Vec<PathBuf>)> = jobs
+        .par_iter()
+        .map(|(i, p)| {
+            let file = tree.dir.join(&p.rel);
+            let ctx = Ctx {
+                root,
+                labs,
+                lang: &lang.code,
+            };
+            let expanded = include::expand(
+                p.body(),
+                p.body_start,
+                &p.text,
+                &file,
+                &p.display_path,
+                &ctx,
+            );
+            let mut rendered =
+                markdown::render(&expanded.text, &expanded.map, &p.text, &p.display_path, &lang.code);
+            let mut diags = expanded.diagnostics;
+            diags.append(&mut rendered.diagnostics);
+            if let Some(lab) = &p.front.lab {
+                if !labs.labs.contains_key(lab) {
+                    let line = front_matter_line(&p.text, "lab");
+                    diags.push(
+                        Diagnostic::error(&p.display_path, unknown_lab_message(lab, labs))
+                            .at(line, 1, 3)
+                            .with_source_from(&p.text)
+                            .with_hint("labs live in labs/<id>/lab.yaml; `docgen lab list` shows them"),
+                    );
+                }
+            }
+            let title = p
+                .front
+                .title
+                .clone()
+                .or_else(|| rendered.first_heading.clone())
+                .unwrap_or_else(|| nav.chapters[*i].title.clone());
+            let page = BuiltPage {
+                page: (*p).clone(),
+                chapter: *i,
+                url: url_for(&p.rel),
+                title,
+                rendered,
+            };
+            (page, diags, expanded.included)
+        })
+        .collect();
+    let mut built = Vec::with_capacity(results.len());
+    for (page, diags, included) in results {
+        diagnostics.extend(diags);
+        inputs.extend(included);
+        built.push(page);
+    }
+
+    // Links, checked against every page of this language.
+    let mut targets = Targets::default();
+    for p in &built {
+        targets
+            .pages
+            .insert(p.page.rel.clone(), p.rendered.ids.clone());
+        targets.urls.insert(p.url.clone(), p.page.rel.clone());
+    }
+    for a in &tree.assets {
+        targets.files.insert(a.rel.clone());
+    }
+    let link_diags: Vec<Vec<Diagnostic>> = built
+        .par_iter()
+        .map(|p| {
+            check_links(
+                &p.rendered.links,
+                &p.page.rel,
+                &p.rendered.ids,
+                &p.page.text,
+                &p.page.display_path,
+                &targets,
+            )
+        })
+        .collect();
+    for d in link_diags {
+        diagnostics.extend(d);
+    }
+    Ok(LanguageBuild {
+        nav,
+        pages: built,
+        inputs,
+    })
+}
+
+/// Reports SUMMARY.md entries whose file is missing.
+fn check_nav_files(
+    nav: &Nav,
+    pages: &HashMap<PathBuf, Page>,
+    tree: &source::SourceTree,
+    summary_text: &str,
+    summary_display: &Path,
+    diagnostics: &mut Diagnostics,
+) {
+    for ch in &nav.chapters {
+        let Some(src) = &ch.source else { continue };
+        if pages.contains_key(src) {
+            continue;
+        }
+        let exists = tree.dir.join(src).is_file();
+        if exists {
+            // It exists but failed to parse: that error is reported already.
+            continue;
+        }
+        let line_text = crate::diagnostic::line_of(summary_text, ch.summary_line).unwrap_or("");
+        let needle = format!("({}", src.display());
+        let col = line_text.find(&needle).map_or(1, |i| line_text[..i + 1].chars().count() + 1);
+        diagnostics.push(
+            Diagnostic::error(summary_display, format!("chapter file `{}` does not exist", src.display()))
+                .at(ch.summary_line, col, src.to_string_lossy().chars().count())
+                .with_source_line(line_text)
+                .with_hint(format!(
+                    "create {} or fix the path (relative to {})",
+                    tree.dir.join(src).display(),
+                    tree.dir.display()
+                )),
+        );
+    }
+}
+
+fn front_matter_line(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| l.starts_with(&format!("{key}:")))
+        .map_or(1, |i| i + 1)
+}
+
+fn first_heading_text(body: &str) -> Option<String> {
+    body.lines()
+        .find_map(|l| l.strip_prefix("# "))
+        .map(|t| t.trim().to_string())
+}
+
+fn file_title(rel: &Path) -> String {
+    rel.file_stem()
+        .map(|s| s.to_string_lossy().replace(['-', '_'], " "))
+        .unwrap_or_default()
+}
+
+fn neighbours(nav: &Nav, current: usize, prefix: &str) -> (Option<NavLink>, Option<NavLink>) {
+    let link = |i: usize| {
+        let c = &nav.chapters[i];
+        c.url().map(|u| NavLink {
+            title: c.title.clone(),
+            url: format!("{prefix}{u}"),
+        })
+    };
+    let prev = (0..current).rev().find_map(link);
+    let next = (current + 1..nav.chapters.len()).find_map(link);
+    (prev, next)
+}
+
+#[derive(Serialize)]
+struct NavLink {
+    title: String,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct LangLink {
+    lang: String,
+    name: String,
+    current: bool,
+    url: Option<String>,
+}
+
+#[derive(Serialize)]
+struct BookCtx<'a> {
+    title: &'a str,
+    description: Option<&'a str>,
+    authors: &'a [String],
+}
+
+#[derive(Serialize)]
+struct PageCtx<'a> {
+    title: &'a str,
+    description: Option<&'a str>,
+    content: &'a str,
+    toc: &'a [TocEntry],
+    path: &'a str,
+    source: String,
+    number: Option<&'a str>,
+    lab: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct PrintChapter<'a> {
+    title: &'a str,
+    content: &'a str,
+}

@@ -1,13 +1,74 @@
-//! `docgen build` (in progress).
+//! `docgen build [--out DIR]`: builds the site and writes it atomically. On errors nothing is
+//! written and the previous site stays as it was.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Arguments.
-#[derive(Debug, clap::Args)]
-pub struct BuildArgs {}
+use clap::Args;
 
-/// Runs it.
-pub fn execute(_root: Option<&Path>, _args: &BuildArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not yet")
+use crate::cli::EXIT_FINDINGS;
+use crate::pipeline;
+use crate::project::discover_or_report;
+
+/// Arguments of `docgen build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Write the site here instead of `[build] build-dir` (default `book/`).
+    #[arg(short = 'o', long = "out", alias = "dest-dir", short_alias = 'd', value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Treat warnings (such as chapters missing from SUMMARY.md) as errors.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+/// Runs `docgen build`.
+pub fn execute(root: Option<&Path>, args: &BuildArgs) -> anyhow::Result<ExitCode> {
+    let project = discover_or_report(root)?;
+    let out = match &args.out {
+        Some(p) if p.is_absolute() => p.clone(),
+        Some(p) => std::env::current_dir()?.join(p),
+        None => project.build_dir(),
+    };
+    let built = pipeline::build(&project)?;
+    eprint!("{}", built.diagnostics.render());
+    let errors = built.diagnostics.error_count();
+    let warnings = built.diagnostics.warning_count();
+    if errors > 0 || (args.deny_warnings && warnings > 0) {
+        eprintln!(
+            "error: build failed: {}; nothing was written{}",
+            count(errors, warnings),
+            if out.exists() {
+                format!(" (the previous site in `{}` is unchanged)", out.display())
+            } else {
+                String::new()
+            }
+        );
+        return Ok(ExitCode::from(EXIT_FINDINGS));
+    }
+    built.output.write_atomic(&out)?;
+    let shown = out.strip_prefix(&project.root).unwrap_or(&out);
+    println!(
+        "Built {} page{} ({}) into {} in {:.2?}{}",
+        built.pages,
+        if built.pages == 1 { "" } else { "s" },
+        built.languages.join(", "),
+        shown.display(),
+        built.elapsed,
+        if warnings > 0 {
+            format!(", {}", count(0, warnings))
+        } else {
+            String::new()
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// "2 errors, 1 warning".
+pub fn count(errors: usize, warnings: usize) -> String {
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    match (errors, warnings) {
+        (0, w) => plural(w, "warning"),
+        (e, 0) => plural(e, "error"),
+        (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
+    }
 }

@@ -1,13 +1,44 @@
-//! `docgen check` (in progress).
+//! `docgen check`: everything `build` validates (SUMMARY.md, front matter, includes, links and
+//! anchors, lab ids), reported as `file:line:col` diagnostics, with nothing written.
+//! Exit 0 when clean, 1 on findings, 2 when the book cannot be read at all.
 
 use std::path::Path;
 use std::process::ExitCode;
 
-/// Arguments.
-#[derive(Debug, clap::Args)]
-pub struct CheckArgs {}
+use clap::Args;
 
-/// Runs it.
-pub fn execute(_root: Option<&Path>, _args: &CheckArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not yet")
+use crate::cli::EXIT_FINDINGS;
+use crate::cmd::build::count;
+use crate::pipeline;
+use crate::project::discover_or_report;
+
+/// Arguments of `docgen check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Treat warnings as findings (exit 1).
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+/// Runs `docgen check`.
+pub fn execute(root: Option<&Path>, args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    let project = discover_or_report(root)?;
+    let built = pipeline::build(&project)?;
+    let d = &built.diagnostics;
+    eprint!("{}", d.render());
+    let failed = d.has_errors() || (args.deny_warnings && d.warning_count() > 0);
+    if d.is_empty() {
+        println!("Checked {} pages: no problems found", built.pages);
+    } else {
+        println!(
+            "Checked {} pages: {}",
+            built.pages,
+            count(d.error_count(), d.warning_count())
+        );
+    }
+    Ok(if failed {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -1,0 +1,67 @@
+// docgen default theme: dark mode toggle, copy buttons, mobile menu. The page works without
+// this script; it only adds conveniences.
+(function () {
+  "use strict";
+  var root = document.documentElement;
+
+  var toggle = document.querySelector(".theme-toggle");
+  if (toggle) {
+    toggle.hidden = false;
+    var sync = function () { toggle.setAttribute("aria-pressed", root.classList.contains("dark") ? "true" : "false"); };
+    sync();
+    toggle.addEventListener("click", function () {
+      var dark = root.classList.toggle("dark");
+      try { localStorage.setItem("docgen-theme", dark ? "dark" : "light"); } catch (e) { /* private mode */ }
+      sync();
+    });
+  }
+
+  var menu = document.querySelector(".menu-toggle");
+  if (menu) {
+    menu.hidden = false;
+    menu.addEventListener("click", function () {
+      var open = document.body.classList.toggle("menu-open");
+      menu.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
+  // The copy button copies the code element's text: the file exactly, since annotation
+  // markers live outside <code>.
+  document.querySelectorAll(".copy-button").forEach(function (btn) {
+    btn.hidden = false;
+    btn.addEventListener("click", function () {
+      var block = document.getElementById(btn.getAttribute("data-copy"));
+      var code = block && block.querySelector("pre code");
+      if (!code) { return; }
+      var text = code.textContent;
+      var done = function () {
+        var label = btn.textContent;
+        btn.classList.add("copied");
+        btn.textContent = "✓";
+        setTimeout(function () { btn.textContent = label; btn.classList.remove("copied"); }, 1200);
+      };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(text).then(done, function () { fallbackCopy(text); done(); });
+      } else {
+        fallbackCopy(text);
+        done();
+      }
+    });
+  });
+
+  function fallbackCopy(text) {
+    var ta = document.createElement("textarea");
+    ta.value = text;
+    ta.setAttribute("readonly", "");
+    ta.style.position = "fixed";
+    ta.style.opacity = "0";
+    document.body.appendChild(ta);
+    ta.select();
+    try { document.execCommand("copy"); } catch (e) { /* nothing more to try */ }
+    document.body.removeChild(ta);
+  }
+
+  // Keep the current chapter in view in a long sidebar.
+  var active = document.querySelector(".sidebar a.active");
+  if (active && active.scrollIntoView) { active.scrollIntoView({ block: "nearest" }); }
+})();

@@ -1,0 +1,1 @@
+(function(){try{var t=localStorage.getItem("docgen-theme");if(t!=="light"&&t!=="dark"){t=matchMedia("(prefers-color-scheme: dark)").matches?"dark":"{{ default_theme }}";}if(t==="dark"){document.documentElement.classList.add("dark");}}catch(e){}document.documentElement.classList.add("js");})();
