@@ -118,3 +118,16 @@ pub fn discover_or_report(root: Option<&Path>) -> anyhow::Result<Project> {
         Err(DiscoverError::Other(e)) => Err(e),
     }
 }
+
+/// For commands that validate the book: a bad book.toml is a finding (printed, `Ok(Err(1))`),
+/// anything else an operational error.
+pub fn discover_for_check(root: Option<&Path>) -> anyhow::Result<Result<Project, u8>> {
+    match Project::discover(root) {
+        Ok(p) => Ok(Ok(p)),
+        Err(DiscoverError::Config(d)) => {
+            eprintln!("{d}\n");
+            Ok(Err(crate::cli::EXIT_FINDINGS))
+        }
+        Err(DiscoverError::Other(e)) => Err(e),
+    }
+}

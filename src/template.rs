@@ -71,6 +71,9 @@ impl Templates {
         let mut tera = Tera::default();
         // Autoescape every template, including the JavaScript partial: values in it are strings.
         tera.autoescape_on(vec![".html", ".js", ".xml"]);
+        // tera's own escaper also turns `/` into `&#x2F;`, which is safe but makes every URL
+        // unreadable; `< > & " '` are what matter in text and quoted attributes.
+        tera.set_escape_fn(escape_html);
         tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
             .map_err(|e| anyhow::anyhow!("invalid template: {}", tera_error_chain(&e)))?;
         Ok(Templates { tera })
@@ -82,6 +85,10 @@ impl Templates {
             .render(name, ctx)
             .map_err(|e| anyhow::anyhow!("cannot render template `{name}`: {}", tera_error_chain(&e)))
     }
+}
+
+fn escape_html(s: &str) -> String {
+    crate::markdown::highlight::escape(s)
 }
 
 /// tera nests the useful message in the error's sources.

@@ -8,7 +8,7 @@ use clap::Args;
 
 use crate::cli::EXIT_FINDINGS;
 use crate::pipeline;
-use crate::project::discover_or_report;
+use crate::project::discover_for_check;
 
 /// Arguments of `docgen build`.
 #[derive(Debug, Args)]
@@ -23,7 +23,10 @@ pub struct BuildArgs {
 
 /// Runs `docgen build`.
 pub fn execute(root: Option<&Path>, args: &BuildArgs) -> anyhow::Result<ExitCode> {
-    let project = discover_or_report(root)?;
+    let project = match discover_for_check(root)? {
+        Ok(p) => p,
+        Err(code) => return Ok(ExitCode::from(code)),
+    };
     let out = match &args.out {
         Some(p) if p.is_absolute() => p.clone(),
         Some(p) => std::env::current_dir()?.join(p),
@@ -48,9 +51,8 @@ pub fn execute(root: Option<&Path>, args: &BuildArgs) -> anyhow::Result<ExitCode
     built.output.write_atomic(&out)?;
     let shown = out.strip_prefix(&project.root).unwrap_or(&out);
     println!(
-        "Built {} page{} ({}) into {} in {:.2?}{}",
-        built.pages,
-        if built.pages == 1 { "" } else { "s" },
+        "Built {} ({}) into {} in {:.2?}{}",
+        pages(built.pages),
         built.languages.join(", "),
         shown.display(),
         built.elapsed,
@@ -71,4 +73,9 @@ pub fn count(errors: usize, warnings: usize) -> String {
         (e, 0) => plural(e, "error"),
         (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
     }
+}
+
+/// "1 page", "3 pages".
+pub fn pages(n: usize) -> String {
+    format!("{n} page{}", if n == 1 { "" } else { "s" })
 }

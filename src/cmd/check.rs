@@ -8,9 +8,9 @@ use std::process::ExitCode;
 use clap::Args;
 
 use crate::cli::EXIT_FINDINGS;
-use crate::cmd::build::count;
+use crate::cmd::build::{count, pages};
 use crate::pipeline;
-use crate::project::discover_or_report;
+use crate::project::discover_for_check;
 
 /// Arguments of `docgen check`.
 #[derive(Debug, Args)]
@@ -22,17 +22,20 @@ pub struct CheckArgs {
 
 /// Runs `docgen check`.
 pub fn execute(root: Option<&Path>, args: &CheckArgs) -> anyhow::Result<ExitCode> {
-    let project = discover_or_report(root)?;
+    let project = match discover_for_check(root)? {
+        Ok(p) => p,
+        Err(code) => return Ok(ExitCode::from(code)),
+    };
     let built = pipeline::build(&project)?;
     let d = &built.diagnostics;
     eprint!("{}", d.render());
     let failed = d.has_errors() || (args.deny_warnings && d.warning_count() > 0);
     if d.is_empty() {
-        println!("Checked {} pages: no problems found", built.pages);
+        println!("Checked {}: no problems found", pages(built.pages));
     } else {
         println!(
-            "Checked {} pages: {}",
-            built.pages,
+            "Checked {}: {}",
+            pages(built.pages),
             count(d.error_count(), d.warning_count())
         );
     }

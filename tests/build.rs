@@ -1,0 +1,226 @@
+//! Integration tests of `docgen build` and `docgen check` over fixture books: golden output for an
+//! mdBook-style book, exact diagnostics for broken books, escaping, annotations, atomic output.
+
+mod common;
+
+use common::*;
+
+const PAGES: &[&str] = &[
+    "index.html",
+    "guide/start.html",
+    "guide/install.html",
+    "guide/deep/dive.html",
+    "config.html",
+    "unit.html",
+    "appendix.html",
+];
+
+#[test]
+fn mdbook_style_book_renders_golden_output() {
+    let book = fixture("mdbook-style");
+    let run = docgen(book.path(), &["build"]).expect(0);
+    assert!(run.stdout.contains("Built 7 pages (en) into book"), "{}", run.stdout);
+    assert!(run.stderr.is_empty(), "no warnings expected: {}", run.stderr);
+    let out = book.path().join("book");
+    for page in PAGES {
+        let html = std::fs::read_to_string(out.join(page)).unwrap();
+        let name = format!("mdbook-style__{}", page.replace(['/', '.'], "_"));
+        insta::assert_snapshot!(name, main_part(&html));
+    }
+    let sidebar = std::fs::read_to_string(out.join("guide/deep/dive.html")).unwrap();
+    let start = sidebar.find("<nav id=\"sidebar\"").unwrap();
+    let end = start + sidebar[start..].find("</nav>").unwrap();
+    insta::assert_snapshot!("mdbook-style__sidebar_from_deep_page", &sidebar[start..end]);
+    for extra in [
+        "print.html",
+        "404.html",
+        "sitemap.xml",
+        "static/docgen.css",
+        "static/docgen.js",
+        "static/highlight.css",
+        "img/flow.svg",
+    ] {
+        assert!(out.join(extra).is_file(), "{extra} missing");
+    }
+    let print = std::fs::read_to_string(out.join("print.html")).unwrap();
+    for title in ["Preface", "Deep dive", "Appendix"] {
+        assert!(print.contains(title), "print page lacks {title}");
+    }
+    let sitemap = std::fs::read_to_string(out.join("sitemap.xml")).unwrap();
+    assert!(sitemap.contains("<loc>guide/deep/dive.html</loc>"));
+}
+
+#[test]
+fn all_links_are_relative_so_the_site_works_from_file_urls() {
+    let book = fixture("mdbook-style");
+    docgen(book.path(), &["build"]).expect(0);
+    let out = book.path().join("book");
+    for page in PAGES {
+        let html = std::fs::read_to_string(out.join(page)).unwrap();
+        for attr in ["href=\"/", "src=\"/"] {
+            assert!(
+                !html.contains(attr),
+                "{page} has a root-absolute link ({attr})"
+            );
+        }
+        // Every relative href to a local file resolves to a file of the output.
+        let dir = out.join(page).parent().unwrap().to_path_buf();
+        for part in html.split("href=\"").skip(1) {
+            let href = &part[..part.find('"').unwrap()];
+            if href.starts_with('#') || href.contains("://") {
+                continue;
+            }
+            let path = href.split('#').next().unwrap();
+            assert!(
+                dir.join(path).exists(),
+                "{page}: link {href} does not resolve"
+            );
+        }
+    }
+}
+
+#[test]
+fn annotated_code_is_the_file_byte_for_byte() {
+    let book = fixture("mdbook-style");
+    docgen(book.path(), &["build"]).expect(0);
+    let html = std::fs::read_to_string(book.path().join("book/unit.html")).unwrap();
+    let start = html.find("<code class=\"language-ini\">").unwrap();
+    let end = start + html[start..].find("</code>").unwrap();
+    let code = unescape_html(&strip_tags(&html[start..end]));
+    let file = std::fs::read_to_string(book.path().join("labs/demo/demo.service")).unwrap();
+    assert_eq!(code, file, "the code text must equal the included file");
+    // Four markers beside the code and four explanations under it, in order.
+    assert_eq!(html.matches("class=\"ann-marker\"").count(), 4);
+    assert!(html.contains("--ann-line:6;"), "User=demo is line 6");
+    assert!(html.contains("<li id=\"code-1-ann-3\" value=\"3\">"));
+    assert!(html.contains("<span class=\"line hl\">"), "hl_lines marks lines");
+    assert!(html.contains("<figcaption class=\"code-title\">demo.service</figcaption>"));
+    assert!(html.contains("data-copy=\"code-1\""), "a copy button targets the block");
+}
+
+#[test]
+fn includes_take_ranges_and_anchors() {
+    let book = fixture("mdbook-style");
+    docgen(book.path(), &["build"]).expect(0);
+    let html = std::fs::read_to_string(book.path().join("book/guide/install.html")).unwrap();
+    let text = unescape_html(&strip_tags(main_part(&html)));
+    assert!(text.contains("# ANCHOR: handler\ndef handler(environ, start_response):\n"));
+    assert!(text.contains(
+        "def handler(environ, start_response):\n    start_response(\"200 OK\", [(\"Content-Type\", \"text/plain\")])\n    return [str(os.getpid()).encode()]\n"
+    ));
+}
+
+fn check_fixture(name: &str) -> Run {
+    let book = fixture(&format!("errors/{name}"));
+    docgen(book.path(), &["check"])
+}
+
+macro_rules! error_fixture {
+    ($test:ident, $name:literal) => {
+        #[test]
+        fn $test() {
+            let run = check_fixture($name).expect(1);
+            insta::assert_snapshot!(concat!("error__", $name), run.stderr);
+        }
+    };
+}
+
+error_fixture!(broken_link_is_reported_with_line_and_column, "broken-link");
+error_fixture!(missing_anchor_is_reported_with_known_anchors, "missing-anchor");
+error_fixture!(bad_front_matter_reports_the_real_line, "bad-front-matter");
+error_fixture!(summary_syntax_errors_have_line_and_column, "summary-syntax");
+error_fixture!(missing_include_and_anchor_are_errors, "missing-include");
+error_fixture!(unknown_book_toml_key_names_key_and_line, "unknown-key");
+error_fixture!(annotation_for_a_missing_line_is_an_error, "bad-annotation");
+error_fixture!(unknown_lab_ids_are_errors, "unknown-lab");
+
+#[test]
+fn build_with_errors_writes_nothing_and_keeps_the_previous_site() {
+    let book = fixture("mdbook-style");
+    docgen(book.path(), &["build"]).expect(0);
+    let out = book.path().join("book");
+    let before = snapshot_dir(&out);
+    // Break one page of seven: a link to a page that does not exist.
+    let page = book.path().join("src/config.md");
+    let mut text = std::fs::read_to_string(&page).unwrap();
+    text.push_str("\nSee [gone](gone.md).\n");
+    std::fs::write(&page, text).unwrap();
+    let run = docgen(book.path(), &["build"]).expect(1);
+    assert!(run.stderr.contains("src/config.md:9:5: error: link to a missing page or file `gone.md`"), "{}", run.stderr);
+    assert!(run.stderr.contains("is unchanged"), "{}", run.stderr);
+    assert_eq!(snapshot_dir(&out), before, "the previous site must be byte-identical");
+    let leftovers: Vec<_> = std::fs::read_dir(book.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().contains("docgen-"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary directories left behind");
+}
+
+#[test]
+fn build_refuses_to_replace_a_directory_it_did_not_create() {
+    let book = fixture("mdbook-style");
+    let mine = book.path().join("mine");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::write(mine.join("notes.txt"), "keep me").unwrap();
+    let run = docgen(book.path(), &["build", "--out", "mine"]).expect(2);
+    assert!(run.stderr.contains("was not created by docgen"), "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(mine.join("notes.txt")).unwrap(), "keep me");
+}
+
+#[test]
+fn hostile_titles_are_text_everywhere() {
+    let book = fixture("xss");
+    docgen(book.path(), &["build"]).expect(0);
+    let out = book.path().join("book");
+    for page in ["index.html", "evil.html", "print.html"] {
+        let html = std::fs::read_to_string(out.join(page)).unwrap();
+        assert!(!html.contains("<script>alert(1)</script>"), "{page} runs the script");
+        assert!(!html.contains("\"><script"), "{page} breaks out of an attribute");
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;") || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{page} should show the title as text");
+    }
+    let evil = std::fs::read_to_string(out.join("evil.html")).unwrap();
+    let title = &evil[evil.find("<title>").unwrap()..evil.find("</title>").unwrap()];
+    assert!(title.contains("&quot;&gt;&lt;script&gt;"), "{title}");
+    let desc = evil.lines().find(|l| l.contains("name=\"description\"")).unwrap();
+    assert!(desc.contains("&quot;&gt;&lt;script&gt;"), "{desc}");
+}
+
+#[test]
+fn chapters_missing_from_summary_are_warnings() {
+    let book = fixture("mdbook-style");
+    std::fs::write(book.path().join("src/orphan.md"), "# Orphan\n").unwrap();
+    let run = docgen(book.path(), &["build"]).expect(0);
+    assert!(run.stderr.contains("src/orphan.md: warning: this chapter is not listed in SUMMARY.md"), "{}", run.stderr);
+    docgen(book.path(), &["check", "--deny-warnings"]).expect(1);
+}
+
+#[test]
+fn init_creates_a_book_that_builds_and_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    docgen(dir.path(), &["init", "nb", "--title", "Sách \"mới\""]).expect(0);
+    let run = docgen(dir.path(), &["build", "-C", "nb"]).expect(0);
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+    docgen(dir.path(), &["check", "-C", "nb", "--deny-warnings"]).expect(0);
+    let html = std::fs::read_to_string(dir.path().join("nb/book/index.html")).unwrap();
+    assert!(html.contains("Sách &quot;mới&quot;"));
+    docgen(dir.path(), &["init", "nb"]).expect(2);
+}
+
+#[test]
+fn the_repository_book_builds_without_warnings_and_checks_clean() {
+    let root = repo_root();
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("site");
+    let run = docgen(&root, &["build", "--out", target.to_str().unwrap()]).expect(0);
+    assert!(run.stderr.is_empty(), "warnings building the repository's book:\n{}", run.stderr);
+    docgen(&root, &["check", "--deny-warnings"]).expect(0);
+}
+
+#[test]
+fn no_book_toml_is_an_operational_error_with_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = docgen(dir.path(), &["build"]).expect(2);
+    assert!(run.stderr.contains("no book.toml"), "{}", run.stderr);
+    assert!(run.stderr.contains("docgen init"), "{}", run.stderr);
+}
