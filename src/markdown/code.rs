@@ -176,8 +176,19 @@ pub fn render(
         } else {
             "<span class=\"line\">"
         });
-        html.push_str(line);
-        html.push_str("</span>");
+        // The newline goes after the line's span: lines are inline blocks (so a marked line's
+        // background spans the block), and only a newline between them breaks the line.
+        match line.rfind('\n') {
+            Some(nl) => {
+                html.push_str(&line[..nl]);
+                html.push_str(&line[nl + 1..]);
+                html.push_str("</span>\n");
+            }
+            None => {
+                html.push_str(line);
+                html.push_str("</span>");
+            }
+        }
     }
     html.push_str("</code></pre>");
     if !anns.is_empty() {
