@@ -16,6 +16,7 @@ pub mod markdown;
 pub mod output;
 pub mod page;
 pub mod pipeline;
+pub mod search;
 pub mod project;
 pub mod site;
 pub mod source;

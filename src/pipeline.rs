@@ -18,6 +18,7 @@ use crate::markdown::{self, Rendered, TocEntry};
 use crate::output::Output;
 use crate::page::{self, Page};
 use crate::project::Project;
+use crate::search;
 use crate::site::{prefix_to_root, url_for, Nav};
 use crate::source;
 use crate::summary;
@@ -38,6 +39,8 @@ pub struct Built {
     pub inputs: Vec<PathBuf>,
     /// Wall time of the build.
     pub elapsed: std::time::Duration,
+    /// The search index of each language: code and sizes.
+    pub search: Vec<(String, search::IndexStats)>,
 }
 
 /// One language of the book and where its sources and output are.
@@ -106,6 +109,7 @@ pub fn build(project: &Project) -> anyhow::Result<Built> {
     let languages = plan_languages(project);
     let mut output = Output::default();
     let mut page_count = 0;
+    let mut search_stats = Vec::new();
 
     // Load, parse and render every language first: links are checked across the whole site.
     let mut built_langs = Vec::new();
@@ -131,6 +135,40 @@ pub fn build(project: &Project) -> anyhow::Result<Built> {
             )
         })
         .collect();
+
+    // Pages present in one language and missing in another.
+    for (lang, tree, b) in &built_langs {
+        for other in &languages {
+            if other.code == lang.code {
+                continue;
+            }
+            for p in &b.pages {
+                let target = p
+                    .page
+                    .front
+                    .translations
+                    .get(&other.code)
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| p.page.rel.clone());
+                if !available[other.code.as_str()].contains(&target) {
+                    diagnostics.push(
+                        Diagnostic::warning(
+                            display_path(root, &tree.dir.join(&p.page.rel)),
+                            format!(
+                                "no `{}` translation of this page (expected {})",
+                                other.code,
+                                display_path(root, &other.dir.join(&target)).display()
+                            ),
+                        )
+                        .with_hint(format!(
+                            "write the translation, or name it in front matter: `translations: {{ {}: path.md }}`",
+                            other.code
+                        )),
+                    );
+                }
+            }
+        }
+    }
 
     let html_cfg = &config.output.html;
     let default_theme = match html_cfg.default_theme.as_deref() {
@@ -284,6 +322,27 @@ pub fn build(project: &Project) -> anyhow::Result<Built> {
             }
         }
 
+        let docs: Vec<search::Doc> = b
+            .pages
+            .iter()
+            .flat_map(|p| {
+                p.rendered.sections.iter().map(move |sec| search::Doc {
+                    url: match &sec.id {
+                        Some(id) if sec.level > 1 => format!("{}#{id}", p.url),
+                        _ => p.url.clone(),
+                    },
+                    page_title: p.title.clone(),
+                    heading: sec.heading.clone(),
+                    text: sec.text.clone(),
+                })
+            })
+            .collect();
+        let index = search::build(&docs);
+        for (path, content) in index.files {
+            output.add(format!("search/{}/{path}", lang.code), content);
+        }
+        search_stats.push((lang.code.clone(), index.stats));
+
         for asset in &tree.assets {
             let rel = asset.rel.to_string_lossy().replace('\\', "/");
             output.copy(format!("{}{rel}", lang.prefix), asset.abs.clone());
@@ -377,6 +436,7 @@ pub fn build(project: &Project) -> anyhow::Result<Built> {
         languages: languages.iter().map(|l| l.code.clone()).collect(),
         inputs,
         elapsed: started.elapsed(),
+        search: search_stats,
     })
 }
 

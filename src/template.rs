@@ -37,6 +37,7 @@ const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
 pub const DEFAULT_STATIC: &[(&str, &str)] = &[
     ("docgen.css", include_str!("../themes/default/static/docgen.css")),
     ("docgen.js", include_str!("../themes/default/static/docgen.js")),
+    ("search.js", include_str!("../themes/default/static/search.js")),
 ];
 
 /// The loaded templates of a book.
@@ -138,6 +139,12 @@ pub struct ThemeLabels {
     pub pagination: &'static str,
     /// "Redirecting".
     pub redirecting: &'static str,
+    /// "Search".
+    pub search: &'static str,
+    /// "Press / or s to search".
+    pub search_hint: &'static str,
+    /// "No results".
+    pub no_results: &'static str,
 }
 
 impl ThemeLabels {
@@ -160,6 +167,9 @@ impl ThemeLabels {
             not_found_text: "There is no page at this address. It may have moved.",
             pagination: "Pages",
             redirecting: "Redirecting",
+            search: "Search",
+            search_hint: "Press / or s to search",
+            no_results: "No results",
         };
         static VI: ThemeLabels = ThemeLabels {
             previous: "Trang trước",
@@ -178,6 +188,9 @@ impl ThemeLabels {
             not_found_text: "Không có trang nào ở địa chỉ này. Có thể trang đã được chuyển đi.",
             pagination: "Chuyển trang",
             redirecting: "Đang chuyển hướng",
+            search: "Tìm kiếm",
+            search_hint: "Nhấn / hoặc s để tìm",
+            no_results: "Không có kết quả",
         };
         match lang.split(['-', '_']).next().unwrap_or("") {
             "vi" => &VI,

@@ -62,6 +62,16 @@ pub fn execute(root: Option<&Path>, args: &BuildArgs) -> anyhow::Result<ExitCode
             String::new()
         }
     );
+    for (lang, st) in &built.search {
+        println!(
+            "  search index [{lang}]: {} sections, {} terms, {} in {} files (largest {})",
+            st.docs,
+            st.terms,
+            crate::search::human_bytes(st.bytes),
+            st.files,
+            crate::search::human_bytes(st.largest)
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

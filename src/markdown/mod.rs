@@ -8,6 +8,7 @@
 //! are escaped by the templates.
 
 pub mod code;
+pub mod diagram;
 pub mod highlight;
 pub mod include;
 
@@ -31,6 +32,19 @@ pub struct TocEntry {
     pub id: String,
     /// The heading's text.
     pub title: String,
+}
+
+/// A stretch of a page under one heading, for the search index.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Section {
+    /// The heading's id; `None` for the text before the first heading.
+    pub id: Option<String>,
+    /// The heading's text (empty before the first heading).
+    pub heading: String,
+    /// 1 to 6; 0 before the first heading.
+    pub level: u8,
+    /// The section's plain text, code included.
+    pub text: String,
 }
 
 /// A link found in the page, for checking.
@@ -57,6 +71,8 @@ pub struct Rendered {
     pub ids: HashSet<String>,
     /// Links to check.
     pub links: Vec<LinkRef>,
+    /// The page's text split at headings, for search.
+    pub sections: Vec<Section>,
     /// Problems found while rendering.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -158,6 +174,12 @@ pub fn render(
                 if lvl == 1 && r.first_heading.is_none() {
                     r.first_heading = Some(text.clone());
                 }
+                r.sections.push(Section {
+                    id: Some(hid.clone()),
+                    heading: text.clone(),
+                    level: lvl,
+                    text: String::new(),
+                });
                 if (2..=3).contains(&lvl) {
                     r.toc.push(TocEntry {
                         level: lvl,
@@ -191,6 +213,15 @@ pub fn render(
                         code::CodeInfo::default()
                     }
                 };
+                if matches!(info.lang.as_deref(), Some("diagram" | "svgbob")) {
+                    out.push(Event::Html(CowStr::from(diagram::render(
+                        &code,
+                        info.title.as_deref(),
+                    ))));
+                    push_text(&mut r.sections, info.title.as_deref().unwrap_or(""));
+                    i = end + 1;
+                    continue;
+                }
                 code_count += 1;
                 let block_id = unique_id(&format!("code-{code_count}"), &mut used_ids);
                 let mut next = end + 1;
@@ -245,6 +276,7 @@ pub fn render(
                         )),
                     }
                 }
+                push_text(&mut r.sections, &code);
                 let plain: Vec<code::Annotation> = anns.into_iter().map(|(a, _)| a).collect();
                 let html = code::render(
                     &block_id,
@@ -284,6 +316,14 @@ pub fn render(
                 i += 1;
             }
             _ => {
+                match ev {
+                    Event::Text(t) | Event::Code(t) => push_text(&mut r.sections, t),
+                    Event::SoftBreak | Event::HardBreak => push_text(&mut r.sections, " "),
+                    Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell) => {
+                        push_text(&mut r.sections, " ")
+                    }
+                    _ => {}
+                }
                 out.push(rewrite_link(ev, range, map, &mut r.links));
                 i += 1;
             }
@@ -291,6 +331,14 @@ pub fn render(
     }
     pulldown_cmark::html::push_html(&mut r.html, out.into_iter());
     r
+}
+
+fn push_text(sections: &mut Vec<Section>, t: &str) {
+    if sections.is_empty() {
+        sections.push(Section::default());
+    }
+    let s = sections.last_mut().expect("just pushed");
+    s.text.push_str(t);
 }
 
 /// Splits a list's events into items: (the key from the first inline code, the rest, range).
