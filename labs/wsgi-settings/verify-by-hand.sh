@@ -7,10 +7,12 @@
 #   --settings FILE   install FILE as myproject/settings/__init__.py (break-it edits)
 #   --prod-unit FILE  use FILE instead of units/gunicorn-prod.service
 # Exit status: number of failed checks (0 = all pass).
+# pass() and fail() always return 0, so "A && pass || fail" is an if-else here.
+# shellcheck disable=SC2015,SC2317
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 IMG=docgen-lab-wsgi-settings:dev
-SETTINGS= PROD="$here/units/gunicorn-prod.service" KEEP=0
+SETTINGS='' PROD="$here/units/gunicorn-prod.service" KEEP=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --image) IMG=$2; shift ;; --settings) SETTINGS=$2; shift ;; --prod-unit) PROD=$2; shift ;;
@@ -28,7 +30,7 @@ pass() { stamp "PASS $*"; }
 fail() { stamp "FAIL $*"; FAILS=$((FAILS + 1)); }
 poll() { local end=$(( $(ms) + $1 * 1000 )); shift; until "$@"; do [ "$(ms)" -ge "$end" ] && return 1; sleep 0.05; done; }
 
-C=$(docker create --cap-add SYS_ADMIN --security-opt seccomp=unconfined --cgroupns=host \
+C=$(docker create --network none --cap-add SYS_ADMIN --security-opt seccomp=unconfined --cgroupns=host \
       -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock \
       --label docgen.managed=true --label docgen.lab=wsgi-settings "$IMG" /sbin/init)
 stamp "docker create $IMG -> ${C:0:12}"

@@ -1,15 +1,524 @@
-//! `docgen lab ...`: the lab subcommands (placeholder until the harness lands).
+//! `docgen lab ...`: list, run, test, shell, gc and bootstrap. Thin: it resolves options from
+//! the command line and `book.toml [labs]`, connects the engine, installs the signal handler,
+//! calls into `crate::lab`, prints progress to stderr and the report to stdout, and maps the
+//! outcome to an exit code (0 pass, 1 failed checks, 2 operational error, 130/143 signals).
 
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Args;
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand, ValueEnum};
+
+use crate::cli::{EXIT_ERROR, EXIT_FINDINGS};
+use crate::lab::engine::{self, CliEngine, Engine};
+use crate::lab::image::BuildInputs;
+use crate::lab::report::{self, CheckStatus, Report};
+use crate::lab::runner::{Event, Plan, Progress, Runner, Settings};
+use crate::lab::signals::{self, CancelToken, Cancelled};
+use crate::lab::spec::{self, LabSpec};
+use crate::lab::{bootstrap, DEFAULT_BASE_IMAGE};
+use crate::project::{discover_or_report, Project};
 
 /// Arguments of `docgen lab`.
 #[derive(Debug, Args)]
-pub struct LabArgs {}
+pub struct LabArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: LabCommand,
+}
+
+/// The `docgen lab` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum LabCommand {
+    /// List the labs with their title and last result.
+    List,
+    /// Run a lab: build (cached), boot, install, check, report, remove the container.
+    Run(RunArgs),
+    /// Run labs and every break-it variant; passes only if each lab passes and each variant
+    /// fails exactly the checks it declares.
+    Test(TestArgs),
+    /// Boot a lab with its files and steps and open a shell in it.
+    Shell(ShellArgs),
+    /// Remove containers and networks docgen labelled whose owner process is gone (and kept ones).
+    Gc(EngineArgs),
+    /// Build the base image without a registry: debootstrap + import.
+    Bootstrap(BootstrapArgs),
+}
+
+/// Output formats of reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Text with progress (stderr) and the report (stdout).
+    Human,
+    /// The report as JSON on stdout.
+    Json,
+    /// JUnit XML on stdout.
+    Junit,
+}
+
+/// Engine selection.
+#[derive(Debug, Clone, Args)]
+pub struct EngineArgs {
+    /// The container engine CLI (`docker`, `podman`, or a path); default: `[labs] engine`, else
+    /// detected.
+    #[arg(long, value_name = "PROGRAM")]
+    pub engine: Option<String>,
+}
+
+/// Build options.
+#[derive(Debug, Clone, Args)]
+pub struct BuildArgs {
+    /// A CA bundle to trust inside image builds (default: `[labs] ca-bundle`, `PIP_CERT`,
+    /// `SSL_CERT_FILE`, the host's bundle).
+    #[arg(long, value_name = "PATH")]
+    pub ca_bundle: Option<PathBuf>,
+    /// A pip index for image builds (default: `[labs] pip-index-url`, `PIP_INDEX_URL`).
+    #[arg(long, value_name = "URL")]
+    pub pip_index_url: Option<String>,
+    /// Language of titles in the output (`en` or `vi`).
+    #[arg(long, default_value = "en")]
+    pub lang: String,
+}
+
+/// `docgen lab run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The lab id.
+    pub name: String,
+    /// Run a break-it variant.
+    #[arg(long, value_name = "NAME")]
+    pub variant: Option<String>,
+    /// Replace one of the lab's files with your own: `gunicorn.service=./mine.service`.
+    #[arg(long = "with", value_name = "FILE=PATH")]
+    pub with: Vec<String>,
+    /// Keep the container (its name is printed); `docgen lab gc` removes it.
+    #[arg(long)]
+    pub keep: bool,
+    /// Report format on stdout.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub engine: EngineArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub build: BuildArgs,
+}
+
+/// `docgen lab test`.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// One lab (default: all).
+    pub name: Option<String>,
+    /// Report format on stdout.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub engine: EngineArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub build: BuildArgs,
+}
+
+/// `docgen lab shell`.
+#[derive(Debug, Args)]
+pub struct ShellArgs {
+    /// The lab id.
+    pub name: String,
+    /// Boot a break-it variant.
+    #[arg(long, value_name = "NAME")]
+    pub variant: Option<String>,
+    /// Replace one of the lab's files: `FILE=PATH`.
+    #[arg(long = "with", value_name = "FILE=PATH")]
+    pub with: Vec<String>,
+    /// Keep the container after the shell exits.
+    #[arg(long)]
+    pub keep: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub engine: EngineArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub build: BuildArgs,
+}
+
+/// `docgen lab bootstrap`.
+#[derive(Debug, Args)]
+pub struct BootstrapArgs {
+    /// The Debian mirror (default: `[labs] mirror`, else the host's apt sources).
+    #[arg(long, value_name = "URL")]
+    pub mirror: Option<String>,
+    /// Rebuild the image even if it exists.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub engine: EngineArgs,
+}
 
 /// Runs `docgen lab`.
-pub fn execute(_root: Option<&Path>, _args: LabArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("docgen lab is not implemented yet")
+pub fn execute(root: Option<&Path>, args: LabArgs) -> anyhow::Result<ExitCode> {
+    let cancel = CancelToken::new();
+    let result = match args.command {
+        LabCommand::List => list(root),
+        LabCommand::Run(a) => run(root, a, &cancel),
+        LabCommand::Test(a) => test(root, a, &cancel),
+        LabCommand::Shell(a) => shell(root, a, &cancel),
+        LabCommand::Gc(a) => gc(root, a, &cancel),
+        LabCommand::Bootstrap(a) => bootstrap_cmd(root, a, &cancel),
+    };
+    match result {
+        Err(e) => match e.downcast_ref::<Cancelled>() {
+            Some(c) => {
+                eprintln!("docgen: {c}; the lab's container was removed");
+                Ok(ExitCode::from(c.exit_code()))
+            }
+            None => Err(e),
+        },
+        ok => ok,
+    }
+}
+
+/// The project for commands that work without a book too (gc, bootstrap).
+fn project_if_any(root: Option<&Path>) -> Option<Project> {
+    Project::discover(root).ok()
+}
+
+fn connect(
+    project: Option<&Project>,
+    args: &EngineArgs,
+    cancel: &CancelToken,
+) -> anyhow::Result<CliEngine> {
+    let configured = project.and_then(|p| p.config.labs.engine.clone());
+    let engine = CliEngine::detect(
+        args.engine.as_deref().or(configured.as_deref()),
+        cancel.clone(),
+    )?;
+    // From here on a signal must not kill us before the containers are gone.
+    let backstop_engine = engine.clone();
+    signals::install(cancel.clone(), move || engine::remove_own(&backstop_engine))
+        .context("cannot install the SIGINT/SIGTERM handler")?;
+    Ok(engine)
+}
+
+fn sweep(engine: &dyn Engine) {
+    match engine::sweep(engine, false) {
+        Ok(s) => {
+            for c in &s.containers {
+                eprintln!("  sweep  removed container {c} left by a dead docgen process");
+            }
+            for n in &s.networks {
+                eprintln!("  sweep  removed network {n} left by a dead docgen process");
+            }
+        }
+        Err(e) => eprintln!("  sweep  warning: {e:#}"),
+    }
+}
+
+fn load_lab(project: &Project, name: &str) -> anyhow::Result<LabSpec> {
+    spec::load_one(&project.labs_dir(), name).map_err(|ds| {
+        let text: Vec<String> = ds.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("invalid lab `{name}`\n\n{}", text.join("\n\n"))
+    })
+}
+
+fn settings(project: &Project, build: &BuildArgs, keep: bool) -> anyhow::Result<Settings> {
+    let labs = &project.config.labs;
+    let ca_config = labs.ca_bundle.as_ref().map(|p| project.root.join(p));
+    let inputs = BuildInputs {
+        base_image: labs
+            .base_image
+            .clone()
+            .unwrap_or_else(|| DEFAULT_BASE_IMAGE.to_string()),
+        ca_bundle: BuildInputs::resolve_ca(build.ca_bundle.clone(), ca_config)?,
+        pip_index_url: build
+            .pip_index_url
+            .clone()
+            .or_else(|| labs.pip_index_url.clone())
+            .or_else(|| {
+                std::env::var("PIP_INDEX_URL")
+                    .ok()
+                    .filter(|s| !s.is_empty())
+            }),
+    };
+    let mut s = Settings::new(inputs, project.cache_dir().join("tmp"));
+    s.keep = keep;
+    Ok(s)
+}
+
+fn parse_with(with: &[String]) -> anyhow::Result<Vec<(String, PathBuf)>> {
+    with.iter()
+        .map(|w| {
+            let Some((name, path)) = w.split_once('=') else {
+                bail!("--with `{w}`: write FILE=PATH, e.g. --with gunicorn.service=./mine.service");
+            };
+            let p = PathBuf::from(path);
+            if !p.is_file() {
+                bail!("--with {name}={path}: `{path}` is not a readable file");
+            }
+            Ok((name.to_string(), p))
+        })
+        .collect()
+}
+
+/// Prints progress to stderr.
+struct Stderr {
+    lang: String,
+}
+
+impl Progress for Stderr {
+    fn event(&mut self, e: &Event<'_>) {
+        let mut err = std::io::stderr().lock();
+        let _ = match e {
+            Event::Start { spec, variant } => writeln!(
+                err,
+                "lab {}{}: {}",
+                spec.id,
+                variant.map(|v| format!(" (variant {v})")).unwrap_or_default(),
+                spec.title.get(&self.lang)
+            ),
+            Event::Building(tag) => writeln!(err, "  build  {tag}: not cached, building"),
+            Event::BuildLine(l) => writeln!(err, "         {l}"),
+            Event::Phase(p) => {
+                let r = writeln!(
+                    err,
+                    "  {:<6} {} {}  [{:.1}s]",
+                    p.name,
+                    if p.ok { "ok  " } else { "FAIL" },
+                    p.detail,
+                    p.duration_ms as f64 / 1000.0
+                );
+                if let (false, Some(o)) = (p.ok, &p.output) {
+                    for l in o.lines() {
+                        let _ = writeln!(err, "           | {l}");
+                    }
+                }
+                r
+            }
+            Event::Action { check, what } => writeln!(err, "  action {what} (before {check})"),
+            Event::Check(c) => {
+                let r = writeln!(err, "{}", report::check_line(c, &self.lang));
+                if c.status == CheckStatus::Failed {
+                    let _ = write!(err, "{}", report::failure_details(c));
+                }
+                r
+            }
+            Event::Teardown {
+                container,
+                kept,
+                error,
+            } => match (kept, error) {
+                (_, Some(e)) => writeln!(err, "  teardown FAILED to remove {container}: {e}"),
+                (true, None) => writeln!(
+                    err,
+                    "  kept   {container}: `docker exec -it {container} bash`; remove with `docgen lab gc`"
+                ),
+                (false, None) => writeln!(err, "  teardown removed {container}"),
+            },
+        };
+    }
+}
+
+fn list(root: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let project = discover_or_report(root)?;
+    let (specs, diags) = spec::load_all(&project.labs_dir());
+    let cache = project.cache_dir();
+    let mut out = std::io::stdout().lock();
+    for s in &specs {
+        let last = match report::last_result(&cache, &s.id) {
+            None => "never run".to_string(),
+            Some(r) => format!(
+                "{} {} ({}/{} checks)",
+                if r.passed() { "passed" } else { "FAILED" },
+                r.started_at,
+                r.checks.iter().filter(|c| c.passed()).count(),
+                r.checks.len()
+            ),
+        };
+        writeln!(out, "{:<20} {:<60} {last}", s.id, s.title.en)?;
+    }
+    for d in &diags {
+        eprintln!("{d}\n");
+    }
+    Ok(if diags.iter().any(|d| d.is_error()) {
+        ExitCode::from(EXIT_ERROR)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_report(r: &Report, format: Format, lang: &str) -> anyhow::Result<()> {
+    let text = match format {
+        Format::Human => report::render_human(r, lang),
+        Format::Json => serde_json::to_string_pretty(r)? + "\n",
+        Format::Junit => report::render_junit(r),
+    };
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(())
+}
+
+fn run(root: Option<&Path>, a: RunArgs, cancel: &CancelToken) -> anyhow::Result<ExitCode> {
+    let project = discover_or_report(root)?;
+    let spec = load_lab(&project, &a.name)?;
+    let variant = match &a.variant {
+        None => None,
+        Some(v) => Some(spec.variant(v).with_context(|| {
+            let names: Vec<&str> = spec.variants.iter().map(|v| v.name.as_str()).collect();
+            format!(
+                "lab `{}` has no variant `{v}`\n  hint: its variants are: {}",
+                spec.id,
+                names.join(", ")
+            )
+        })?),
+    };
+    let with = parse_with(&a.with)?;
+    let settings = settings(&project, &a.build, a.keep)?;
+    let engine = connect(Some(&project), &a.engine, cancel)?;
+    sweep(&engine);
+    let runner = Runner::new(&engine, cancel.clone(), settings);
+    let plan = Plan {
+        spec: &spec,
+        variant,
+        with,
+    };
+    let mut progress = Stderr {
+        lang: a.build.lang.clone(),
+    };
+    let r = runner.run(&plan, &mut progress)?;
+    if plan.is_base() {
+        if let Err(e) = report::store_last(&project.cache_dir(), &r) {
+            eprintln!("warning: cannot store the result: {e:#}");
+        }
+    }
+    if a.format == Format::Human {
+        eprintln!("{}", report::summary_line(&r));
+    } else {
+        print_report(&r, a.format, &a.build.lang)?;
+    }
+    Ok(if r.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FINDINGS)
+    })
+}
+
+fn test(root: Option<&Path>, a: TestArgs, cancel: &CancelToken) -> anyhow::Result<ExitCode> {
+    let project = discover_or_report(root)?;
+    let specs = match &a.name {
+        Some(n) => vec![load_lab(&project, n)?],
+        None => {
+            let (specs, diags) = spec::load_all(&project.labs_dir());
+            if !diags.is_empty() {
+                let text: Vec<String> = diags.iter().map(ToString::to_string).collect();
+                bail!("invalid lab specs\n\n{}", text.join("\n\n"));
+            }
+            if specs.is_empty() {
+                bail!("no labs in `{}`", project.labs_dir().display());
+            }
+            specs
+        }
+    };
+    let settings = settings(&project, &a.build, false)?;
+    let engine = connect(Some(&project), &a.engine, cancel)?;
+    sweep(&engine);
+    let runner = Runner::new(&engine, cancel.clone(), settings);
+    let mut progress = Stderr {
+        lang: a.build.lang.clone(),
+    };
+    let mut results = Vec::new();
+    for s in &specs {
+        let t = runner.test(s, &mut progress)?;
+        if let Err(e) = report::store_last(&project.cache_dir(), &t.base) {
+            eprintln!("warning: cannot store the result: {e:#}");
+        }
+        results.push(t);
+    }
+    let text = match a.format {
+        Format::Human => report::render_test_human(&results),
+        Format::Json => serde_json::to_string_pretty(&results)? + "\n",
+        Format::Junit => report::render_test_junit(&results),
+    };
+    if a.format == Format::Human {
+        eprint!("{text}");
+    } else {
+        std::io::stdout().lock().write_all(text.as_bytes())?;
+    }
+    Ok(if results.iter().all(|t| t.ok) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FINDINGS)
+    })
+}
+
+fn shell(root: Option<&Path>, a: ShellArgs, cancel: &CancelToken) -> anyhow::Result<ExitCode> {
+    let project = discover_or_report(root)?;
+    let spec = load_lab(&project, &a.name)?;
+    let variant = match &a.variant {
+        None => None,
+        Some(v) => Some(
+            spec.variant(v)
+                .with_context(|| format!("lab `{}` has no variant `{v}`", spec.id))?,
+        ),
+    };
+    let with = parse_with(&a.with)?;
+    let settings = settings(&project, &a.build, a.keep)?;
+    let engine = connect(Some(&project), &a.engine, cancel)?;
+    sweep(&engine);
+    let runner = Runner::new(&engine, cancel.clone(), settings);
+    let code = runner.shell(
+        &Plan {
+            spec: &spec,
+            variant,
+            with,
+        },
+        &mut Stderr {
+            lang: a.build.lang.clone(),
+        },
+    )?;
+    Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
+}
+
+fn gc(root: Option<&Path>, a: EngineArgs, cancel: &CancelToken) -> anyhow::Result<ExitCode> {
+    let project = project_if_any(root);
+    let engine = connect(project.as_ref(), &a, cancel)?;
+    let s = engine::sweep(&engine, true)?;
+    for c in &s.containers {
+        println!("removed container {c}");
+    }
+    for n in &s.networks {
+        println!("removed network {n}");
+    }
+    if s.containers.is_empty() && s.networks.is_empty() {
+        println!("nothing to remove");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bootstrap_cmd(
+    root: Option<&Path>,
+    a: BootstrapArgs,
+    cancel: &CancelToken,
+) -> anyhow::Result<ExitCode> {
+    let project = project_if_any(root);
+    let engine = connect(project.as_ref(), &a.engine, cancel)?;
+    let labs = project
+        .as_ref()
+        .map(|p| p.config.labs.clone())
+        .unwrap_or_default();
+    let scratch = match &project {
+        Some(p) => p.cache_dir().join("tmp"),
+        None => std::env::temp_dir(),
+    };
+    let opts = bootstrap::Options {
+        image: labs
+            .base_image
+            .unwrap_or_else(|| DEFAULT_BASE_IMAGE.to_string()),
+        mirror: a.mirror.or(labs.mirror),
+        force: a.force,
+        scratch,
+    };
+    bootstrap::run(&engine, cancel, &opts, &mut |m| eprintln!("bootstrap: {m}"))?;
+    Ok(ExitCode::SUCCESS)
 }

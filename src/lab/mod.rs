@@ -1,1 +1,41 @@
-//! The lab harness: lab specs, the container engine, images, the runner, checks and reports.
+//! The lab harness: a lab (`labs/<id>/lab.yaml` plus the files it installs) is built into an
+//! image, booted with systemd as PID 1 in a container, given its files and steps, and checked
+//! with typed deployment checks. This module tree owns everything about labs except the command
+//! line (`cmd::lab`):
+//!
+//! - [`spec`]: the `lab.yaml` schema, its validation with `file:line` diagnostics, variant edits;
+//! - [`engine`]: the container engine (Docker or Podman CLI) behind a trait, and cleanup sweeps;
+//! - [`process`]: running engine commands with deadlines and cancellation;
+//! - [`signals`]: SIGINT/SIGTERM turned into a cancellation every blocking call observes;
+//! - [`image`]: the content hash of a lab's inputs, the build context, cached builds;
+//! - [`checks`]: what each check runs in the container and how its output is judged;
+//! - [`runner`]: one run of a lab (build, boot, files, steps, checks, actions, evidence) and
+//!   `lab test` (the lab plus every break-it variant);
+//! - [`report`]: reports as text, JSON and JUnit XML, and the stored last result per lab;
+//! - [`bootstrap`]: the base image from debootstrap + `docker import`, with no registry.
+
+pub mod bootstrap;
+pub mod checks;
+pub mod engine;
+#[cfg(test)]
+pub(crate) mod fake;
+pub mod image;
+pub mod process;
+pub mod report;
+pub mod runner;
+pub mod signals;
+pub mod spec;
+
+/// The label every container, image and network docgen creates carries.
+pub const LABEL_MANAGED: &str = "docgen.managed";
+/// The label holding the pid of the docgen process that created the object.
+pub const LABEL_OWNER_PID: &str = "docgen.owner-pid";
+/// The label holding the owner's start time (from `/proc/<pid>/stat`), so a reused pid is not
+/// mistaken for a live owner.
+pub const LABEL_OWNER_START: &str = "docgen.owner-start";
+/// The label holding the lab id.
+pub const LABEL_LAB: &str = "docgen.lab";
+/// Set on containers kept with `--keep`: the start-of-run sweep leaves them, `lab gc` does not.
+pub const LABEL_KEEP: &str = "docgen.keep";
+/// The base image Containerfiles start from unless `[labs] base-image` says otherwise.
+pub const DEFAULT_BASE_IMAGE: &str = "docgen-base:bookworm";

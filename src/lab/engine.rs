@@ -1,0 +1,582 @@
+//! The container engine: the [`Engine`] trait the runner talks to, its implementation over the
+//! Docker CLI (Podman speaks the same CLI), engine detection with an actionable error when none
+//! is usable, and the sweep that removes what dead docgen processes left behind.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+
+use super::process::{self, Run};
+use super::signals::CancelToken;
+use super::{LABEL_KEEP, LABEL_LAB, LABEL_MANAGED, LABEL_OWNER_PID, LABEL_OWNER_START};
+
+/// The result of a command run inside a container.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExecOutput {
+    /// Exit code (-1 when the deadline stopped it).
+    pub code: i32,
+    /// stdout.
+    pub stdout: String,
+    /// stderr.
+    pub stderr: String,
+}
+
+/// An image build.
+#[derive(Debug, Clone)]
+pub struct BuildRequest {
+    /// The build context directory.
+    pub context: PathBuf,
+    /// The Containerfile, relative to the context.
+    pub containerfile: String,
+    /// The tag to give the image.
+    pub tag: String,
+    /// `--build-arg`s.
+    pub build_args: BTreeMap<String, String>,
+    /// `--label`s.
+    pub labels: BTreeMap<String, String>,
+}
+
+/// A container to start with systemd as PID 1.
+#[derive(Debug, Clone)]
+pub struct ContainerRequest {
+    /// The image.
+    pub image: String,
+    /// The container's name.
+    pub name: String,
+    /// Its hostname.
+    pub hostname: String,
+    /// `--label`s.
+    pub labels: BTreeMap<String, String>,
+}
+
+/// A container or network docgen labelled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Managed {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its labels.
+    pub labels: BTreeMap<String, String>,
+}
+
+/// What the runner needs from a container engine.
+pub trait Engine {
+    /// `docker` or `podman` (for messages).
+    fn name(&self) -> &str;
+    /// The id of an image, or `None` when there is no such image.
+    fn image_id(&self, reference: &str) -> anyhow::Result<Option<String>>;
+    /// Builds an image; `on_line` gets the build output as it comes.
+    fn build(&self, req: &BuildRequest, on_line: &mut dyn FnMut(&str)) -> anyhow::Result<()>;
+    /// Starts a container detached; returns its id.
+    fn start(&self, req: &ContainerRequest) -> anyhow::Result<String>;
+    /// Runs `sh -c script` in the container.
+    fn exec(
+        &self,
+        container: &str,
+        script: &str,
+        stdin: Option<&[u8]>,
+        timeout: Duration,
+    ) -> anyhow::Result<ExecOutput>;
+    /// Restarts the container (its stop signal makes systemd shut down cleanly).
+    fn restart(&self, container: &str) -> anyhow::Result<()>;
+    /// Removes the container, running or not.
+    fn remove(&self, container: &str) -> anyhow::Result<()>;
+    /// Every container carrying the `docgen.managed` label.
+    fn managed_containers(&self) -> anyhow::Result<Vec<Managed>>;
+    /// Every network carrying the `docgen.managed` label.
+    fn managed_networks(&self) -> anyhow::Result<Vec<Managed>>;
+    /// Removes a network.
+    fn remove_network(&self, id: &str) -> anyhow::Result<()>;
+    /// An interactive shell in the container, on this terminal; returns its exit code.
+    fn shell(&self, container: &str) -> anyhow::Result<i32>;
+}
+
+/// Docker or Podman through their command line.
+#[derive(Debug, Clone)]
+pub struct CliEngine {
+    program: String,
+    cancel: CancelToken,
+}
+
+/// How long short engine commands (inspect, run -d, rm) may take.
+const SHORT: Duration = Duration::from_secs(60);
+
+impl CliEngine {
+    /// Uses `program` (a name on PATH or a path), after checking that its daemon answers.
+    pub fn connect(program: &str, cancel: CancelToken) -> anyhow::Result<CliEngine> {
+        if find_program(program).is_none() {
+            bail!("{}", not_installed_message(Some(program)));
+        }
+        let out = process::run_simple(
+            Command::new(program).args(["info", "--format", "{{.ServerVersion}}"]),
+            Duration::from_secs(20),
+        )?;
+        if !out.success() {
+            let why = out
+                .stderr_text()
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("no answer")
+                .trim()
+                .to_string();
+            bail!(
+                "`{program}` is installed but its daemon does not answer (`{program} info`: {why})\n  hint: start it with `systemctl start {program}`, or where systemd is not running: `dockerd >/var/log/dockerd.log 2>&1 &`; then `{program} info` must work"
+            );
+        }
+        Ok(CliEngine {
+            program: program.to_string(),
+            cancel,
+        })
+    }
+
+    /// Chooses the engine: `explicit` (`--engine` or `[labs] engine`), else `docker`, else
+    /// `podman`.
+    pub fn detect(explicit: Option<&str>, cancel: CancelToken) -> anyhow::Result<CliEngine> {
+        if let Some(p) = explicit {
+            return CliEngine::connect(p, cancel);
+        }
+        for p in ["docker", "podman"] {
+            if find_program(p).is_some() {
+                return CliEngine::connect(p, cancel);
+            }
+        }
+        bail!("{}", not_installed_message(None))
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::new(&self.program);
+        // The user's CLI config could point at a remote context; labs run on this host's
+        // engine unless DOCKER_HOST says otherwise.
+        c.env_remove("DOCKER_CONTEXT");
+        c
+    }
+
+    fn short(&self, args: &[&str]) -> anyhow::Result<process::Output> {
+        let mut c = self.cmd();
+        c.args(args);
+        process::run_simple(&mut c, SHORT)
+    }
+
+    fn short_ok(&self, args: &[&str]) -> anyhow::Result<String> {
+        let out = self.short(args)?;
+        if !out.success() {
+            bail!(
+                "`{} {}` failed: {}",
+                self.program,
+                args.join(" "),
+                first_lines(&out.stderr_text(), 5)
+            );
+        }
+        Ok(out.stdout_text())
+    }
+
+    fn list(&self, what: &[&str], format: &str) -> anyhow::Result<Vec<Managed>> {
+        let filter = format!("label={LABEL_MANAGED}=true");
+        let mut args: Vec<&str> = what.to_vec();
+        args.extend(["--filter", &filter, "--format", format]);
+        let text = self.short_ok(&args)?;
+        Ok(text.lines().filter_map(parse_listing).collect())
+    }
+}
+
+fn labels_args(labels: &BTreeMap<String, String>) -> Vec<String> {
+    labels
+        .iter()
+        .flat_map(|(k, v)| ["--label".to_string(), format!("{k}={v}")])
+        .collect()
+}
+
+/// `ID\tNAME\tk=v,k=v` → [`Managed`].
+fn parse_listing(line: &str) -> Option<Managed> {
+    let mut parts = line.splitn(3, '\t');
+    let id = parts.next()?.trim().to_string();
+    if id.is_empty() {
+        return None;
+    }
+    let name = parts.next().unwrap_or("").trim().to_string();
+    let labels = parts
+        .next()
+        .unwrap_or("")
+        .split(',')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    Some(Managed { id, name, labels })
+}
+
+impl Engine for CliEngine {
+    fn name(&self) -> &str {
+        &self.program
+    }
+
+    fn image_id(&self, reference: &str) -> anyhow::Result<Option<String>> {
+        let out = self.short(&["image", "inspect", "--format", "{{.Id}}", reference])?;
+        if out.success() {
+            Ok(Some(out.stdout_text().trim().to_string()))
+        } else if out.stderr_text().to_lowercase().contains("no such") {
+            Ok(None)
+        } else {
+            bail!(
+                "`{} image inspect {reference}` failed: {}",
+                self.program,
+                first_lines(&out.stderr_text(), 5)
+            )
+        }
+    }
+
+    fn build(&self, req: &BuildRequest, on_line: &mut dyn FnMut(&str)) -> anyhow::Result<()> {
+        let mut c = self.cmd();
+        c.arg("build")
+            // apt and pip inside the build reach the mirrors through the host's network.
+            .arg("--network=host")
+            .arg("--force-rm")
+            .args(["-f", &req.containerfile, "-t", &req.tag])
+            .args(labels_args(&req.labels));
+        for (k, v) in &req.build_args {
+            c.args(["--build-arg", &format!("{k}={v}")]);
+        }
+        c.arg(".").current_dir(&req.context);
+        let out = process::run(
+            &mut c,
+            Run {
+                timeout: Some(Duration::from_secs(30 * 60)),
+                cancel: Some(&self.cancel),
+                on_line: Some(on_line),
+                ..Run::default()
+            },
+        )?;
+        if out.timed_out {
+            bail!("`{} build` did not finish within 30 minutes", self.program);
+        }
+        if !out.success() {
+            let text = format!("{}{}", out.stdout_text(), out.stderr_text());
+            bail!(
+                "building the image `{}` failed; the last lines of the build:\n{}",
+                req.tag,
+                last_lines(&text, 25)
+            );
+        }
+        Ok(())
+    }
+
+    fn start(&self, req: &ContainerRequest) -> anyhow::Result<String> {
+        let mut args: Vec<String> = vec![
+            "run".into(),
+            "-d".into(),
+            "--name".into(),
+            req.name.clone(),
+            "--hostname".into(),
+            req.hostname.clone(),
+            // What systemd as PID 1 needs here, and no more (--privileged is not used: it fails
+            // on these hosts and would widen what a lab can do).
+            "--cap-add".into(),
+            "SYS_ADMIN".into(),
+            "--security-opt".into(),
+            "seccomp=unconfined".into(),
+            "--cgroupns=host".into(),
+            "-v".into(),
+            "/sys/fs/cgroup:/sys/fs/cgroup:rw".into(),
+            "--tmpfs".into(),
+            "/run".into(),
+            "--tmpfs".into(),
+            "/run/lock".into(),
+            // Checks run inside the container against localhost: a lab needs no network, so it
+            // gets none (hermetic, no bridge or veth to set up, nothing exposed on the host).
+            "--network".into(),
+            "none".into(),
+        ];
+        args.extend(labels_args(&req.labels));
+        args.push(req.image.clone());
+        args.push("/sbin/init".into());
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let id = self.short_ok(&refs)?;
+        Ok(id.trim().to_string())
+    }
+
+    fn exec(
+        &self,
+        container: &str,
+        script: &str,
+        stdin: Option<&[u8]>,
+        timeout: Duration,
+    ) -> anyhow::Result<ExecOutput> {
+        let mut c = self.cmd();
+        c.arg("exec");
+        if stdin.is_some() {
+            c.arg("-i");
+        }
+        c.args([container, "sh", "-c", script]);
+        let out = process::run(
+            &mut c,
+            Run {
+                stdin,
+                timeout: Some(timeout),
+                cancel: Some(&self.cancel),
+                ..Run::default()
+            },
+        )?;
+        Ok(ExecOutput {
+            code: out.code.unwrap_or(-1),
+            stdout: out.stdout_text(),
+            stderr: if out.timed_out {
+                format!(
+                    "{}(stopped after {:.1}s)",
+                    out.stderr_text(),
+                    timeout.as_secs_f64()
+                )
+            } else {
+                out.stderr_text()
+            },
+        })
+    }
+
+    fn restart(&self, container: &str) -> anyhow::Result<()> {
+        let mut c = self.cmd();
+        c.args(["restart", "-t", "20", container]);
+        let out = process::run(
+            &mut c,
+            Run {
+                timeout: Some(SHORT),
+                cancel: Some(&self.cancel),
+                ..Run::default()
+            },
+        )?;
+        if !out.success() {
+            bail!(
+                "`{} restart` failed: {}",
+                self.program,
+                first_lines(&out.stderr_text(), 5)
+            );
+        }
+        Ok(())
+    }
+
+    fn remove(&self, container: &str) -> anyhow::Result<()> {
+        let out = self.short(&["rm", "-f", "-v", container])?;
+        if !out.success() && !out.stderr_text().to_lowercase().contains("no such") {
+            bail!(
+                "`{} rm -f {container}` failed: {}",
+                self.program,
+                first_lines(&out.stderr_text(), 5)
+            );
+        }
+        Ok(())
+    }
+
+    fn managed_containers(&self) -> anyhow::Result<Vec<Managed>> {
+        self.list(
+            &["ps", "-a", "--no-trunc"],
+            "{{.ID}}\t{{.Names}}\t{{.Labels}}",
+        )
+    }
+
+    fn managed_networks(&self) -> anyhow::Result<Vec<Managed>> {
+        self.list(
+            &["network", "ls", "--no-trunc"],
+            "{{.ID}}\t{{.Name}}\t{{.Labels}}",
+        )
+    }
+
+    fn remove_network(&self, id: &str) -> anyhow::Result<()> {
+        self.short_ok(&["network", "rm", id]).map(|_| ())
+    }
+
+    fn shell(&self, container: &str) -> anyhow::Result<i32> {
+        let status = self
+            .cmd()
+            .args(["exec", "-it", container, "bash", "-l"])
+            .status()
+            .with_context(|| format!("cannot start `{} exec`", self.program))?;
+        Ok(status.code().unwrap_or(-1))
+    }
+}
+
+/// The message for "no usable engine", with the commands that fix it.
+pub fn not_installed_message(program: Option<&str>) -> String {
+    let what = match program {
+        Some(p) => format!("the container engine `{p}` is not on PATH"),
+        None => "no container engine found: neither `docker` nor `podman` is on PATH".to_string(),
+    };
+    format!(
+        "{what}\n  hint: install Docker with `apt-get install -y docker.io`, start it with `systemctl start docker` (or, where systemd is not running, `dockerd >/var/log/dockerd.log 2>&1 &`), check with `docker info`, then build the base image with `docgen lab bootstrap`"
+    )
+}
+
+/// Finds `program` on PATH (or checks it when it is a path).
+pub fn find_program(program: &str) -> Option<PathBuf> {
+    let p = Path::new(program);
+    if p.components().count() > 1 {
+        return p.is_file().then(|| p.to_path_buf());
+    }
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(program))
+            .find(|f| f.is_file())
+    })
+}
+
+pub(crate) fn first_lines(text: &str, n: usize) -> String {
+    let t: Vec<&str> = text.trim().lines().take(n).collect();
+    if t.is_empty() {
+        "(no output)".to_string()
+    } else {
+        t.join("\n")
+    }
+}
+
+pub(crate) fn last_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.trim_end().lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ownership and sweeping.
+
+/// Who created an object: a pid and that process's start time, so that a pid reused by another
+/// process after a crash does not keep the object alive forever.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    /// The process id.
+    pub pid: u32,
+    /// Its start time in clock ticks since boot (field 22 of `/proc/<pid>/stat`).
+    pub start: Option<u64>,
+}
+
+impl Owner {
+    /// This process.
+    pub fn current() -> Owner {
+        let pid = std::process::id();
+        Owner {
+            pid,
+            start: start_time(pid),
+        }
+    }
+
+    /// The labels every object this process creates for lab `lab` carries.
+    pub fn labels(&self, lab: &str) -> BTreeMap<String, String> {
+        let mut l = BTreeMap::new();
+        l.insert(LABEL_MANAGED.to_string(), "true".to_string());
+        l.insert(LABEL_OWNER_PID.to_string(), self.pid.to_string());
+        if let Some(s) = self.start {
+            l.insert(LABEL_OWNER_START.to_string(), s.to_string());
+        }
+        l.insert(LABEL_LAB.to_string(), lab.to_string());
+        l
+    }
+
+    /// Whether the owner recorded in `labels` is still running.
+    pub fn alive_from_labels(labels: &BTreeMap<String, String>) -> bool {
+        let Some(pid) = labels
+            .get(LABEL_OWNER_PID)
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            // No owner recorded: not something a run left; only `lab gc` removes it.
+            return true;
+        };
+        let Some(now) = start_time(pid) else {
+            return false;
+        };
+        match labels
+            .get(LABEL_OWNER_START)
+            .and_then(|s| s.parse::<u64>().ok())
+        {
+            Some(recorded) => recorded == now,
+            None => true,
+        }
+    }
+}
+
+/// Field 22 (starttime) of `/proc/<pid>/stat`, or `None` when there is no such process.
+fn start_time(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may contain spaces.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// What a sweep removed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Swept {
+    /// Container names.
+    pub containers: Vec<String>,
+    /// Network names.
+    pub networks: Vec<String>,
+}
+
+/// Removes labelled containers and networks whose owner process is gone. Containers kept with
+/// `--keep` are left unless `include_kept` (that is `lab gc`).
+pub fn sweep(engine: &dyn Engine, include_kept: bool) -> anyhow::Result<Swept> {
+    let me = std::process::id().to_string();
+    let mut swept = Swept::default();
+    for c in engine.managed_containers()? {
+        let mine = c.labels.get(LABEL_OWNER_PID) == Some(&me);
+        let kept = c.labels.get(LABEL_KEEP).is_some_and(|v| v == "true");
+        let dead = !Owner::alive_from_labels(&c.labels);
+        // Kept containers outlive their owner on purpose: only `lab gc` removes them.
+        let remove = !mine && if kept { include_kept } else { dead };
+        if remove {
+            engine
+                .remove(&c.id)
+                .with_context(|| format!("removing the leftover container `{}`", c.name))?;
+            swept.containers.push(c.name);
+        }
+    }
+    for n in engine.managed_networks()? {
+        if n.labels.get(LABEL_OWNER_PID) != Some(&me) && !Owner::alive_from_labels(&n.labels) {
+            engine
+                .remove_network(&n.id)
+                .with_context(|| format!("removing the leftover network `{}`", n.name))?;
+            swept.networks.push(n.name);
+        }
+    }
+    Ok(swept)
+}
+
+/// Removes every container this process labelled (the signal backstop). Errors are ignored:
+/// this runs on the way out.
+pub fn remove_own(engine: &dyn Engine) {
+    let me = std::process::id().to_string();
+    if let Ok(list) = engine.managed_containers() {
+        for c in list {
+            if c.labels.get(LABEL_OWNER_PID) == Some(&me) {
+                let _ = engine.remove(&c.id);
+            }
+        }
+    }
+}
+
+/// A name for a new container: lab, pid and a per-process counter.
+pub fn container_name(lab: &str, n: u32) -> String {
+    format!("docgen-{lab}-{}-{n}", std::process::id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listing_lines_parse_into_labels() {
+        let m =
+            parse_listing("abc\tdocgen-x-1-1\tdocgen.managed=true,docgen.owner-pid=42").unwrap();
+        assert_eq!(m.name, "docgen-x-1-1");
+        assert_eq!(m.labels["docgen.owner-pid"], "42");
+    }
+
+    #[test]
+    fn own_process_is_alive_and_a_reused_pid_is_not() {
+        let me = Owner::current();
+        assert!(me.start.is_some());
+        let labels = me.labels("x");
+        assert!(Owner::alive_from_labels(&labels));
+        let mut reused = labels.clone();
+        reused.insert(LABEL_OWNER_START.into(), "1".into());
+        assert!(!Owner::alive_from_labels(&reused));
+        let mut gone = labels;
+        gone.insert(LABEL_OWNER_PID.into(), "999999999".into());
+        assert!(!Owner::alive_from_labels(&gone));
+    }
+}

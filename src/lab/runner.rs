@@ -1,0 +1,815 @@
+//! One run of a lab, and `lab test`.
+//!
+//! A run: find or build the image → start the container (a [`ContainerGuard`] owns it from
+//! then on) → wait for `systemctl is-system-running --wait` under a deadline → install the
+//! files (after `--with` replacements and variant edits) → run the steps → read versions → run
+//! each check in order, its `before` action first, polling its probe until it passes or its
+//! `within` deadline passes → attach evidence to failures → remove the container. A failed check
+//! is a result (`Ok(report)`); a missing engine, a failed build or a signal is an error, and the
+//! container is removed on every path.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::{anyhow, Context};
+
+use super::checks::{self, Evidence};
+use super::engine::{container_name, ContainerRequest, Engine, ExecOutput, Owner};
+use super::image::{self, BuildInputs, BuildNote, Image};
+use super::report::{self, CheckResult, CheckStatus, LabTest, Outcome, Phase, Report, VariantTest};
+use super::signals::CancelToken;
+use super::spec::{Action, Check, LabSpec, Variant};
+use super::LABEL_KEEP;
+
+/// What the runner reports as it goes.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A run starts.
+    Start {
+        /// The lab.
+        spec: &'a LabSpec,
+        /// The variant, if any.
+        variant: Option<&'a str>,
+    },
+    /// The image is being built (a cache miss).
+    Building(&'a str),
+    /// A line of build output.
+    BuildLine(&'a str),
+    /// A phase finished.
+    Phase(&'a Phase),
+    /// An action is about to run before a check.
+    Action {
+        /// The check.
+        check: &'a str,
+        /// What the action does.
+        what: &'a str,
+    },
+    /// A check finished.
+    Check(&'a CheckResult),
+    /// The container was removed (or kept).
+    Teardown {
+        /// Its name.
+        container: &'a str,
+        /// Kept with `--keep`.
+        kept: bool,
+        /// Why it could not be removed.
+        error: Option<String>,
+    },
+}
+
+/// Receives [`Event`]s.
+pub trait Progress {
+    /// One event.
+    fn event(&mut self, e: &Event<'_>);
+}
+
+/// Progress that goes nowhere.
+pub struct Silent;
+
+impl Progress for Silent {
+    fn event(&mut self, _: &Event<'_>) {}
+}
+
+/// Settings of a runner.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Build inputs beyond the lab directory.
+    pub inputs: BuildInputs,
+    /// Where build contexts are made.
+    pub scratch: PathBuf,
+    /// Keep the container after the run.
+    pub keep: bool,
+    /// Deadline for systemd to finish booting.
+    pub boot_timeout: Duration,
+    /// Time between two attempts of a polling check.
+    pub poll: Duration,
+    /// Deadline of one probe.
+    pub probe_timeout: Duration,
+}
+
+impl Settings {
+    /// Defaults for real runs.
+    pub fn new(inputs: BuildInputs, scratch: PathBuf) -> Settings {
+        Settings {
+            inputs,
+            scratch,
+            keep: false,
+            boot_timeout: Duration::from_secs(90),
+            poll: Duration::from_millis(100),
+            probe_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What to run: a lab, maybe a variant, maybe with some files replaced.
+#[derive(Debug, Clone)]
+pub struct Plan<'a> {
+    /// The lab.
+    pub spec: &'a LabSpec,
+    /// The variant.
+    pub variant: Option<&'a Variant>,
+    /// `--with FILE=PATH`: `files[].src` → replacement path.
+    pub with: Vec<(String, PathBuf)>,
+}
+
+impl<'a> Plan<'a> {
+    /// The lab as it is.
+    pub fn base(spec: &'a LabSpec) -> Plan<'a> {
+        Plan {
+            spec,
+            variant: None,
+            with: Vec::new(),
+        }
+    }
+
+    /// Whether this is the lab as it is (the run whose result the site shows).
+    pub fn is_base(&self) -> bool {
+        self.variant.is_none() && self.with.is_empty()
+    }
+
+    /// The content of every file to install: the lab's, replaced by `--with`, edited by the
+    /// variant.
+    pub fn file_contents(&self) -> anyhow::Result<Vec<(super::spec::FileSpec, Vec<u8>)>> {
+        for (name, _) in &self.with {
+            if !self.spec.files.iter().any(|f| &f.src == name) {
+                let known: Vec<&str> = self.spec.files.iter().map(|f| f.src.as_str()).collect();
+                return Err(anyhow!(
+                    "--with {name}=...: `{name}` is not one of the files lab `{}` installs\n  hint: the files are: {}",
+                    self.spec.id,
+                    known.join(", ")
+                ));
+            }
+        }
+        let mut out = Vec::new();
+        for f in &self.spec.files {
+            let (path, from) = match self.with.iter().find(|(n, _)| n == &f.src) {
+                Some((_, p)) => (p.clone(), "--with"),
+                None => (self.spec.dir.join(&f.src), "the lab"),
+            };
+            let mut bytes = std::fs::read(&path)
+                .with_context(|| format!("cannot read `{}` (from {from})", path.display()))?;
+            if let Some(v) = self.variant {
+                for e in v.edits.iter().filter(|e| e.file == f.src) {
+                    let text = String::from_utf8_lossy(&bytes).into_owned();
+                    bytes =
+                        e.op.apply(&text)
+                            .map_err(|why| {
+                                anyhow!(
+                                    "variant `{}` cannot edit `{}` ({}): {why}",
+                                    v.name,
+                                    f.src,
+                                    path.display()
+                                )
+                            })?
+                            .into_bytes();
+                }
+            }
+            out.push((f.clone(), bytes));
+        }
+        Ok(out)
+    }
+}
+
+/// Owns a running container: removes it when dropped, unless kept.
+pub struct ContainerGuard<'e> {
+    engine: &'e dyn Engine,
+    /// The container's id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    keep: bool,
+    done: bool,
+}
+
+impl<'e> ContainerGuard<'e> {
+    /// Starts a container.
+    pub fn start(
+        engine: &'e dyn Engine,
+        req: &ContainerRequest,
+        keep: bool,
+    ) -> anyhow::Result<ContainerGuard<'e>> {
+        let id = engine.start(req)?;
+        Ok(ContainerGuard {
+            engine,
+            id,
+            name: req.name.clone(),
+            keep,
+            done: false,
+        })
+    }
+
+    /// Removes the container now (unless kept). Returns whether it was kept.
+    pub fn teardown(&mut self) -> anyhow::Result<bool> {
+        if self.done {
+            return Ok(self.keep);
+        }
+        self.done = true;
+        if self.keep {
+            return Ok(true);
+        }
+        self.engine.remove(&self.id).map(|_| false)
+    }
+}
+
+impl Drop for ContainerGuard<'_> {
+    fn drop(&mut self) {
+        if !self.done && !self.keep {
+            let _ = self.engine.remove(&self.id);
+        }
+    }
+}
+
+/// How systemd's boot ended.
+enum Boot {
+    Running,
+    Degraded,
+    TimedOut(String),
+}
+
+/// Runs labs on an engine.
+pub struct Runner<'e> {
+    engine: &'e dyn Engine,
+    cancel: CancelToken,
+    settings: Settings,
+    owner: Owner,
+    counter: std::cell::Cell<u32>,
+}
+
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl<'e> Runner<'e> {
+    /// A runner over `engine`.
+    pub fn new(engine: &'e dyn Engine, cancel: CancelToken, settings: Settings) -> Runner<'e> {
+        Runner {
+            engine,
+            cancel,
+            settings,
+            owner: Owner::current(),
+            counter: std::cell::Cell::new(0),
+        }
+    }
+
+    /// Sleeps `d`, waking early (with an error) when the run is cancelled.
+    fn sleep(&self, d: Duration) -> anyhow::Result<()> {
+        let end = Instant::now() + d;
+        loop {
+            self.cancel.check()?;
+            let now = Instant::now();
+            if now >= end {
+                return Ok(());
+            }
+            std::thread::sleep((end - now).min(Duration::from_millis(50)));
+        }
+    }
+
+    fn exec(&self, c: &str, script: &str) -> anyhow::Result<ExecOutput> {
+        self.engine
+            .exec(c, script, None, self.settings.probe_timeout)
+    }
+
+    /// Builds (or finds) the image of `spec`.
+    pub fn image(&self, spec: &LabSpec, progress: &mut dyn Progress) -> anyhow::Result<Image> {
+        let t = Instant::now();
+        let image = image::ensure(
+            self.engine,
+            spec,
+            &self.settings.inputs,
+            &self.settings.scratch,
+            &mut |note| match note {
+                BuildNote::Building(tag) => progress.event(&Event::Building(tag)),
+                // The build's step headers are progress; the rest is shown if the build fails.
+                BuildNote::Line(line) => {
+                    if line.starts_with("Step ") || line.starts_with('#') && line.contains(" [") {
+                        progress.event(&Event::BuildLine(line));
+                    }
+                }
+            },
+        )?;
+        progress.event(&Event::Phase(&Phase {
+            name: "build".into(),
+            ok: true,
+            duration_ms: ms(t.elapsed()),
+            detail: format!(
+                "{} {}",
+                if image.built { "built" } else { "cached" },
+                image.tag
+            ),
+            output: None,
+        }));
+        Ok(image)
+    }
+
+    /// Runs `plan` and returns its report.
+    pub fn run(&self, plan: &Plan<'_>, progress: &mut dyn Progress) -> anyhow::Result<Report> {
+        let started = SystemTime::now();
+        let t0 = Instant::now();
+        let spec = plan.spec;
+        progress.event(&Event::Start {
+            spec,
+            variant: plan.variant.map(|v| v.name.as_str()),
+        });
+        let files = plan.file_contents()?;
+        let tb = Instant::now();
+        let image = self.image(spec, progress)?;
+        let mut report = Report {
+            lab: spec.id.clone(),
+            title: spec.title.clone(),
+            variant: plan.variant.map(|v| v.name.clone()),
+            with: plan
+                .with
+                .iter()
+                .map(|(n, p)| format!("{n}={}", p.display()))
+                .collect(),
+            started_at: report::rfc3339(started),
+            duration_ms: 0,
+            engine: self.engine.name().to_string(),
+            image: image.tag.clone(),
+            image_built: image.built,
+            outcome: Outcome::Passed,
+            error: None,
+            phases: vec![Phase {
+                name: "build".into(),
+                ok: true,
+                duration_ms: ms(tb.elapsed()),
+                detail: format!(
+                    "{} {}",
+                    if image.built { "built" } else { "cached" },
+                    image.tag
+                ),
+                output: None,
+            }],
+            checks: Vec::new(),
+            versions: BTreeMap::new(),
+            evidence: Vec::new(),
+        };
+
+        let mut guard = self.start_container(spec, &image)?;
+        let driven = self.drive(&guard.id, plan, &files, &mut report, progress);
+        let teardown = guard.teardown();
+        progress.event(&Event::Teardown {
+            container: &guard.name,
+            kept: matches!(teardown, Ok(true)),
+            error: teardown.as_ref().err().map(|e| e.to_string()),
+        });
+        driven?;
+
+        if report.checks.iter().any(|c| !c.passed()) || report.phases.iter().any(|p| !p.ok) {
+            report.outcome = Outcome::Failed;
+        }
+        report.duration_ms = ms(t0.elapsed());
+        Ok(report)
+    }
+
+    fn start_container(&self, spec: &LabSpec, image: &Image) -> anyhow::Result<ContainerGuard<'e>> {
+        self.counter.set(self.counter.get() + 1);
+        let mut labels = self.owner.labels(&spec.id);
+        if self.settings.keep {
+            labels.insert(LABEL_KEEP.to_string(), "true".to_string());
+        }
+        ContainerGuard::start(
+            self.engine,
+            &ContainerRequest {
+                image: image.tag.clone(),
+                name: container_name(&spec.id, self.counter.get()),
+                hostname: spec.id.clone(),
+                labels,
+            },
+            self.settings.keep,
+        )
+    }
+
+    /// Boots, installs and runs the steps: what `run` and `shell` share. Returns false when the
+    /// boot failed (the report says why).
+    fn prepare(
+        &self,
+        c: &str,
+        plan: &Plan<'_>,
+        files: &[(super::spec::FileSpec, Vec<u8>)],
+        report: &mut Report,
+        progress: &mut dyn Progress,
+    ) -> anyhow::Result<bool> {
+        // Boot.
+        let t = Instant::now();
+        let boot = self.wait_running(c)?;
+        let (ok, detail) = match &boot {
+            Boot::Running => (true, "systemd is running".to_string()),
+            Boot::Degraded => (false, "systemd is degraded".to_string()),
+            Boot::TimedOut(state) => (
+                false,
+                format!(
+                    "systemd did not finish booting within {}s (last state: {state})",
+                    self.settings.boot_timeout.as_secs()
+                ),
+            ),
+        };
+        self.phase(report, progress, "boot", ok, t, detail.clone(), None);
+        if !ok {
+            report.error = Some(format!("boot failed: {detail}"));
+            let out = self.exec(
+                c,
+                "echo '### systemctl --failed'; systemctl --failed --no-pager 2>&1; \
+                 echo '### journalctl -b -p warning -n 40'; journalctl -b -p warning -n 40 --no-pager 2>&1; true",
+            )?;
+            report.evidence = checks::parse_evidence(&out.stdout);
+            return Ok(false);
+        }
+
+        // Files.
+        let t = Instant::now();
+        let script = install_script(files);
+        let out = self.engine.exec(
+            c,
+            "sh -s",
+            Some(script.as_bytes()),
+            self.settings.probe_timeout,
+        )?;
+        let names: Vec<&str> = files.iter().map(|(f, _)| f.dest.as_str()).collect();
+        self.phase(
+            report,
+            progress,
+            "files",
+            out.code == 0,
+            t,
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            },
+            (out.code != 0).then(|| format!("{}{}", out.stdout, out.stderr)),
+        );
+
+        // Steps.
+        for step in &plan.spec.steps {
+            let t = Instant::now();
+            let out = self.engine.exec(c, &step.run, None, step.timeout)?;
+            let ok = out.code == 0;
+            self.phase(
+                report,
+                progress,
+                "step",
+                ok,
+                t,
+                step.run.lines().next().unwrap_or("").to_string(),
+                (!ok).then(|| {
+                    format!(
+                        "exit {}\n{}{}",
+                        out.code,
+                        super::engine::last_lines(&out.stdout, 20),
+                        super::engine::last_lines(&out.stderr, 20)
+                    )
+                }),
+            );
+        }
+        Ok(true)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn phase(
+        &self,
+        report: &mut Report,
+        progress: &mut dyn Progress,
+        name: &str,
+        ok: bool,
+        t: Instant,
+        detail: String,
+        output: Option<String>,
+    ) {
+        let p = Phase {
+            name: name.to_string(),
+            ok,
+            duration_ms: ms(t.elapsed()),
+            detail,
+            output,
+        };
+        progress.event(&Event::Phase(&p));
+        report.phases.push(p);
+    }
+
+    fn drive(
+        &self,
+        c: &str,
+        plan: &Plan<'_>,
+        files: &[(super::spec::FileSpec, Vec<u8>)],
+        report: &mut Report,
+        progress: &mut dyn Progress,
+    ) -> anyhow::Result<()> {
+        let spec = plan.spec;
+        if !self.prepare(c, plan, files, report, progress)? {
+            for check in &spec.checks {
+                let r = skipped(check, "the container did not boot");
+                progress.event(&Event::Check(&r));
+                report.checks.push(r);
+            }
+            return Ok(());
+        }
+        let out = self.exec(c, &checks::versions_script(&spec.versions))?;
+        report.versions = checks::parse_versions(&out.stdout);
+        for check in &spec.checks {
+            let r = self.check(c, spec, check, progress)?;
+            progress.event(&Event::Check(&r));
+            report.checks.push(r);
+        }
+        Ok(())
+    }
+
+    /// Waits for systemd to finish booting, polling `is-system-running --wait` until the
+    /// deadline (it fails fast while systemd is not up yet).
+    fn wait_running(&self, c: &str) -> anyhow::Result<Boot> {
+        let deadline = Instant::now() + self.settings.boot_timeout;
+        let mut last = String::from("(no answer)");
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let secs = left.as_secs().max(1);
+            let out = self.engine.exec(
+                c,
+                &format!("timeout {secs} systemctl is-system-running --wait 2>&1"),
+                None,
+                left + Duration::from_secs(5),
+            )?;
+            let state = out
+                .stdout
+                .trim()
+                .lines()
+                .last()
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            match state.as_str() {
+                "running" => return Ok(Boot::Running),
+                "degraded" => return Ok(Boot::Degraded),
+                s if !s.is_empty() => last = s.to_string(),
+                _ => {}
+            }
+            if Instant::now() >= deadline {
+                return Ok(Boot::TimedOut(last));
+            }
+            self.sleep(self.settings.poll)?;
+        }
+    }
+
+    /// Runs an action; `Ok(Err(why))` when the action itself failed.
+    fn act(
+        &self,
+        c: &str,
+        action: &Action,
+        killed: &mut Vec<u32>,
+    ) -> anyhow::Result<Result<(), String>> {
+        match action {
+            Action::Kill {
+                process,
+                pick,
+                signal,
+            } => {
+                let out = self.exec(c, checks::process_table_script())?;
+                let Some(pid) = checks::pick_victim(&out.stdout, process, *pick) else {
+                    return Ok(Err(format!("no {process} process to kill")));
+                };
+                let out = self.exec(c, &format!("kill -s {signal} {pid}"))?;
+                if out.code != 0 {
+                    return Ok(Err(format!(
+                        "kill -s {signal} {pid}: {}",
+                        out.stderr.trim()
+                    )));
+                }
+                killed.push(pid);
+                Ok(Ok(()))
+            }
+            Action::RestartUnit(u) => {
+                let out = self.exec(
+                    c,
+                    &format!("systemctl restart {} 2>&1", checks::sh_quote(u)),
+                )?;
+                Ok(if out.code == 0 {
+                    Ok(())
+                } else {
+                    Err(format!("systemctl restart {u}: {}", out.stdout.trim()))
+                })
+            }
+            Action::RestartContainer => {
+                self.engine.restart(c)?;
+                // A degraded system after the restart is for the check to judge; only a boot
+                // that never finishes fails the action.
+                Ok(match self.wait_running(c)? {
+                    Boot::Running | Boot::Degraded => Ok(()),
+                    Boot::TimedOut(s) => Err(format!(
+                        "systemd did not finish booting after the restart (last state: {s})"
+                    )),
+                })
+            }
+            Action::Run(cmd) => {
+                let out = self.exec(c, cmd)?;
+                Ok(if out.code == 0 {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "`{cmd}` exited {}: {}",
+                        out.code,
+                        out.stderr.trim()
+                    ))
+                })
+            }
+        }
+    }
+
+    /// Runs one check: its action, then its probe until it passes or the deadline passes.
+    fn check(
+        &self,
+        c: &str,
+        spec: &LabSpec,
+        check: &Check,
+        progress: &mut dyn Progress,
+    ) -> anyhow::Result<CheckResult> {
+        let t = Instant::now();
+        let mut killed = Vec::new();
+        let mut result = CheckResult {
+            id: check.id.clone(),
+            title: check.title.clone(),
+            kind: check.kind.name().to_string(),
+            status: CheckStatus::Failed,
+            duration_ms: 0,
+            attempts: 0,
+            expected: String::new(),
+            seen: String::new(),
+            action: check.before.as_ref().map(Action::describe),
+            explains: check.explains.clone(),
+            evidence: Vec::new(),
+        };
+        if let Some(action) = &check.before {
+            progress.event(&Event::Action {
+                check: &check.id,
+                what: &action.describe(),
+            });
+            if let Err(why) = self.act(c, action, &mut killed)? {
+                result.expected = format!("the action `{}` to succeed", action.describe());
+                result.seen = why;
+                result.evidence = self.evidence(c, spec, check)?;
+                result.duration_ms = ms(t.elapsed());
+                return Ok(result);
+            }
+        }
+        let probe = checks::probe(&check.kind);
+        let deadline = Instant::now() + check.within.unwrap_or(Duration::ZERO);
+        let verdict = loop {
+            result.attempts += 1;
+            let out = self.exec(c, &probe)?;
+            let v = checks::judge(&check.kind, &out, &killed);
+            if v.passed || Instant::now() + self.settings.poll > deadline {
+                break v;
+            }
+            self.sleep(self.settings.poll)?;
+        };
+        result.expected = verdict.expected;
+        result.seen = verdict.seen;
+        if verdict.passed {
+            result.status = CheckStatus::Passed;
+        } else {
+            result.evidence = self.evidence(c, spec, check)?;
+        }
+        result.duration_ms = ms(t.elapsed());
+        Ok(result)
+    }
+
+    fn evidence(&self, c: &str, spec: &LabSpec, check: &Check) -> anyhow::Result<Vec<Evidence>> {
+        let out = self.exec(c, &checks::evidence_script(&spec.evidence, &check.kind))?;
+        Ok(checks::parse_evidence(&out.stdout))
+    }
+
+    /// `lab test`: the lab as is, then every variant, each judged against its `fails:`.
+    pub fn test(&self, spec: &LabSpec, progress: &mut dyn Progress) -> anyhow::Result<LabTest> {
+        let base = self.run(&Plan::base(spec), progress)?;
+        let mut variants = Vec::new();
+        for v in &spec.variants {
+            let plan = Plan {
+                spec,
+                variant: Some(v),
+                with: Vec::new(),
+            };
+            let r = self.run(&plan, progress)?;
+            variants.push(VariantTest::judge(&v.name, &v.fails, r));
+        }
+        Ok(LabTest::new(base, variants))
+    }
+
+    /// `lab shell`: boots the lab with its files and steps, then opens a shell in it; the
+    /// container is removed when the shell exits (unless kept). Returns the shell's exit code.
+    pub fn shell(&self, plan: &Plan<'_>, progress: &mut dyn Progress) -> anyhow::Result<i32> {
+        let spec = plan.spec;
+        progress.event(&Event::Start {
+            spec,
+            variant: plan.variant.map(|v| v.name.as_str()),
+        });
+        let files = plan.file_contents()?;
+        let image = self.image(spec, progress)?;
+        let mut guard = self.start_container(spec, &image)?;
+        let mut report = Report {
+            lab: spec.id.clone(),
+            title: spec.title.clone(),
+            variant: None,
+            with: Vec::new(),
+            started_at: report::rfc3339(SystemTime::now()),
+            duration_ms: 0,
+            engine: self.engine.name().to_string(),
+            image: image.tag,
+            image_built: image.built,
+            outcome: Outcome::Passed,
+            error: None,
+            phases: Vec::new(),
+            checks: Vec::new(),
+            versions: BTreeMap::new(),
+            evidence: Vec::new(),
+        };
+        let result = self
+            .prepare(&guard.id, plan, &files, &mut report, progress)
+            .and_then(|_| self.engine.shell(&guard.id));
+        let teardown = guard.teardown();
+        progress.event(&Event::Teardown {
+            container: &guard.name,
+            kept: matches!(teardown, Ok(true)),
+            error: teardown.as_ref().err().map(|e| e.to_string()),
+        });
+        result
+    }
+}
+
+fn skipped(check: &Check, why: &str) -> CheckResult {
+    CheckResult {
+        id: check.id.clone(),
+        title: check.title.clone(),
+        kind: check.kind.name().to_string(),
+        status: CheckStatus::Skipped,
+        duration_ms: 0,
+        attempts: 0,
+        expected: String::new(),
+        seen: why.to_string(),
+        action: None,
+        explains: check.explains.clone(),
+        evidence: Vec::new(),
+    }
+}
+
+/// The script that installs the files: each as base64 in a here-document, so any bytes survive,
+/// then its mode and owner. Sent on stdin to `sh -s` (a long argument would hit ARG_MAX).
+pub fn install_script(files: &[(super::spec::FileSpec, Vec<u8>)]) -> String {
+    let mut s = String::from("set -e\n");
+    for (f, bytes) in files {
+        let dest = checks::sh_quote(&f.dest);
+        let dir = checks::sh_quote(
+            std::path::Path::new(&f.dest)
+                .parent()
+                .and_then(|p| p.to_str())
+                .unwrap_or("/"),
+        );
+        let mode = f.mode.as_deref().unwrap_or("0644");
+        let owner = f.owner.as_deref().unwrap_or("root:root");
+        s.push_str(&format!(
+            "# docgen-file {}\nmkdir -p -- {dir}\nbase64 -d > {dest} <<'DOCGEN_EOF'\n{}\nDOCGEN_EOF\nchmod {} {dest}\nchown {} {dest}\n",
+            f.dest,
+            base64(bytes),
+            checks::sh_quote(mode),
+            checks::sh_quote(owner),
+        ));
+    }
+    s
+}
+
+/// Standard base64 with line breaks every 76 characters.
+fn base64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len() * 4 / 3 + 4);
+    for (i, chunk) in bytes.chunks(3).enumerate() {
+        if i > 0 && i % 19 == 0 {
+            out.push('\n');
+        }
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(A[(n >> (18 - 6 * k) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_standard() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+}
