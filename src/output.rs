@@ -98,7 +98,8 @@ impl Output {
                 let _ = std::fs::rename(&old, out);
             }
             let _ = std::fs::remove_dir_all(&tmp);
-            return Err(e).with_context(|| format!("cannot move the new site to `{}`", out.display()));
+            return Err(e)
+                .with_context(|| format!("cannot move the new site to `{}`", out.display()));
         }
         if had_old {
             std::fs::remove_dir_all(&old)
@@ -108,7 +109,8 @@ impl Output {
     }
 
     fn write_into(&self, dir: &Path) -> anyhow::Result<()> {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create `{}`", dir.display()))?;
         std::fs::write(
             dir.join(MARKER),
             "This directory is written by docgen and replaced on every build.\n",
@@ -149,7 +151,10 @@ mod tests {
         o2.add("a/b.html", "two");
         o2.write_atomic(&out).unwrap();
         assert!(!out.join("index.html").exists());
-        assert_eq!(std::fs::read_to_string(out.join("a/b.html")).unwrap(), "two");
+        assert_eq!(
+            std::fs::read_to_string(out.join("a/b.html")).unwrap(),
+            "two"
+        );
         let leftovers: Vec<_> = std::fs::read_dir(d.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temp dirs left behind");
 
@@ -158,6 +163,9 @@ mod tests {
         std::fs::write(foreign.join("keep.txt"), "precious").unwrap();
         let err = o.write_atomic(&foreign).unwrap_err();
         assert!(err.to_string().contains("not created by docgen"));
-        assert_eq!(std::fs::read_to_string(foreign.join("keep.txt")).unwrap(), "precious");
+        assert_eq!(
+            std::fs::read_to_string(foreign.join("keep.txt")).unwrap(),
+            "precious"
+        );
     }
 }

@@ -134,7 +134,12 @@ mod tests {
 
     #[test]
     fn unclosed_front_matter() {
-        let e = parse(Path::new("a.md"), Path::new("a.md"), "---\ntitle: x\n".into()).unwrap_err();
+        let e = parse(
+            Path::new("a.md"),
+            Path::new("a.md"),
+            "---\ntitle: x\n".into(),
+        )
+        .unwrap_err();
         assert!(e.message.contains("not closed"));
     }
 

@@ -12,6 +12,8 @@ use serde::Serialize;
 
 use crate::check::{check_links, Targets};
 use crate::diagnostic::{display_path, Diagnostic, Diagnostics};
+use crate::lab::report::{self, CheckStatus, Outcome, Report};
+use crate::lab::spec::{self, LabSpec};
 use crate::markdown::highlight::{self, escape};
 use crate::markdown::include::{self, Expander};
 use crate::markdown::{self, Rendered, TocEntry};
@@ -58,41 +60,40 @@ struct Language {
 /// What the site knows about the book's labs, for lab cards and `lab:` front matter.
 #[derive(Debug, Clone, Default)]
 pub struct LabIndex {
-    /// Lab id → what a card shows.
+    /// Lab id → its spec and last recorded result.
     pub labs: BTreeMap<String, LabInfo>,
 }
 
 /// One lab, as a page shows it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct LabInfo {
-    /// The lab's title per language code.
-    pub title: BTreeMap<String, String>,
-    /// The checks: id and description per language code.
-    pub checks: Vec<(String, BTreeMap<String, String>)>,
+    /// The parsed `lab.yaml`.
+    pub spec: LabSpec,
+    /// The last recorded result of the lab as written (not a variant), if it ever ran here.
+    pub last: Option<Report>,
+    /// `lab.yaml`'s text, for diagnostics about it.
+    pub yaml: String,
 }
 
 impl LabIndex {
-    /// The labs in `labs_dir` (each `labs/<id>/lab.yaml`).
-    pub fn load(labs_dir: &Path) -> (LabIndex, Vec<Diagnostic>) {
+    /// The labs in `labs_dir` (each `labs/<id>/lab.yaml`) with their last results from
+    /// `cache_dir`; invalid specs come back as diagnostics.
+    pub fn load(labs_dir: &Path, cache_dir: &Path) -> (LabIndex, Vec<Diagnostic>) {
         let mut index = LabIndex::default();
-        let Ok(entries) = std::fs::read_dir(labs_dir) else {
+        if !labs_dir.is_dir() {
             return (index, Vec::new());
-        };
-        let mut ids: Vec<String> = entries
-            .filter_map(Result::ok)
-            .filter(|e| e.path().join("lab.yaml").is_file())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        ids.sort();
-        for id in ids {
-            index.labs.insert(id, LabInfo::default());
         }
-        (index, Vec::new())
+        let (specs, diags) = spec::load_all(labs_dir);
+        for spec in specs {
+            let yaml = std::fs::read_to_string(labs_dir.join(&spec.id).join("lab.yaml"))
+                .unwrap_or_default();
+            let last = report::last_result(cache_dir, &spec.id);
+            index
+                .labs
+                .insert(spec.id.clone(), LabInfo { spec, last, yaml });
+        }
+        (index, diags)
     }
-}
-
-fn pick<'a>(m: &'a BTreeMap<String, String>, lang: &str) -> Option<&'a String> {
-    m.get(lang).or_else(|| m.get("en")).or_else(|| m.values().next())
 }
 
 /// Builds the whole site in memory.
@@ -103,7 +104,7 @@ pub fn build(project: &Project) -> anyhow::Result<Built> {
     let mut diagnostics = Diagnostics::new();
     let mut inputs = vec![root.join("book.toml")];
     let templates = Templates::load(project.theme_dir().as_deref())?;
-    let (labs, lab_diags) = LabIndex::load(&project.labs_dir());
+    let (labs, lab_diags) = LabIndex::load(&project.labs_dir(), &project.cache_dir());
     diagnostics.extend(lab_diags);
 
     let languages = plan_languages(project);
@@ -135,6 +136,40 @@ pub fn build(project: &Project) -> anyhow::Result<Built> {
             )
         })
         .collect();
+
+    // Every `explains:` of a lab check must name a page (and anchor) of every language.
+    for (id, info) in &labs.labs {
+        let yaml_path = PathBuf::from("labs").join(id).join("lab.yaml");
+        for check in &info.spec.checks {
+            let Some(explains) = &check.explains else {
+                continue;
+            };
+            let (page, anchor) = match explains.split_once('#') {
+                Some((p, a)) => (p, Some(a)),
+                None => (explains.as_str(), None),
+            };
+            for (lang, _, b) in &built_langs {
+                let target = b.pages.iter().find(|p| p.page.rel == Path::new(page));
+                let problem = match (target, anchor) {
+                    (None, _) => Some(format!("`explains: {explains}` names no page of the `{}` book", lang.code)),
+                    (Some(t), Some(a)) if !t.rendered.ids.contains(a) => Some(format!(
+                        "`explains: {explains}`: page `{page}` of the `{}` book has no anchor `#{a}`",
+                        lang.code
+                    )),
+                    _ => None,
+                };
+                if let Some(msg) = problem {
+                    let line = yaml_line_of(&info.yaml, &check.id, explains);
+                    diagnostics.push(
+                        Diagnostic::error(&yaml_path, msg)
+                            .at(line, 1, 0)
+                            .with_source_from(&info.yaml)
+                            .with_hint("explains: names a page relative to the language's source directory, with an optional #anchor (a heading id)"),
+                    );
+                }
+            }
+        }
+    }
 
     // Pages present in one language and missing in another.
     for (lang, tree, b) in &built_langs {
@@ -213,14 +248,12 @@ pub fn build(project: &Project) -> anyhow::Result<Built> {
                     .iter()
                     .filter(|l| l.url.is_some() && languages.len() > 1)
                     .collect();
-                let sidebar = b.nav.sidebar_html(
-                    Some(p.chapter),
-                    &lang_prefix,
-                    !html_cfg.no_section_label,
-                );
                 let mut ctx = tera::Context::new();
                 ctx.insert("lang", &lang.code);
-                ctx.insert("dir", config.book.text_direction.as_deref().unwrap_or("ltr"));
+                ctx.insert(
+                    "dir",
+                    config.book.text_direction.as_deref().unwrap_or("ltr"),
+                );
                 ctx.insert(
                     "book",
                     &BookCtx {
@@ -244,7 +277,7 @@ pub fn build(project: &Project) -> anyhow::Result<Built> {
                 );
                 ctx.insert("root", &root_prefix);
                 ctx.insert("lang_root", &lang_prefix);
-                ctx.insert("sidebar", &sidebar);
+                ctx.insert("page_url", &p.url);
                 ctx.insert("prev", &prev);
                 ctx.insert("next", &next);
                 ctx.insert("labels", labels);
@@ -272,18 +305,49 @@ pub fn build(project: &Project) -> anyhow::Result<Built> {
         }
         page_count += b.pages.len();
 
+        // The sidebar is written once per language (toc.js, inserted by each page as it loads)
+        // instead of into every page: a page's size stays independent of the book's size.
+        let nav_html = b.nav.sidebar_html(None, "", !html_cfg.no_section_label);
+        output.add(format!("{}toc.js", lang.prefix), toc_js(&nav_html));
+        {
+            let mut ctx = tera::Context::new();
+            ctx.insert("lang", &lang.code);
+            ctx.insert(
+                "book",
+                &BookCtx {
+                    title: &lang.title,
+                    description: lang.description.as_deref(),
+                    authors: &config.book.authors,
+                },
+            );
+            ctx.insert("labels", labels);
+            ctx.insert("root", &prefix_to_root(&lang.prefix));
+            ctx.insert("nav", &nav_html);
+            ctx.insert("default_theme", default_theme);
+            output.add(
+                format!("{}toc.html", lang.prefix),
+                templates.render("toc.html", &ctx)?,
+            );
+        }
+
         // A directory's index page: the first chapter when the book has none.
         let index = format!("{}index.html", lang.prefix);
         if !output.files.contains_key(&index) {
             if let Some(first) = b.pages.first() {
-                output.add(index, redirect(&templates, &lang.code, &first.title, &first.url)?);
+                output.add(
+                    index,
+                    redirect(&templates, &lang.code, &first.title, &first.url)?,
+                );
             }
         }
 
         if html_cfg.print.enable {
             let mut ctx = tera::Context::new();
             ctx.insert("lang", &lang.code);
-            ctx.insert("dir", config.book.text_direction.as_deref().unwrap_or("ltr"));
+            ctx.insert(
+                "dir",
+                config.book.text_direction.as_deref().unwrap_or("ltr"),
+            );
             ctx.insert(
                 "book",
                 &BookCtx {
@@ -317,7 +381,7 @@ pub fn build(project: &Project) -> anyhow::Result<Built> {
                     lang.prefix,
                     url_for(Path::new(alias.trim_start_matches('/')))
                 );
-                let to = format!("{}{}", prefix_to_root(&from), format!("{}{}", lang.prefix, p.url));
+                let to = format!("{}{}{}", prefix_to_root(&from), lang.prefix, p.url);
                 output.add(from, redirect(&templates, &lang.code, &p.title, &to)?);
             }
         }
@@ -426,7 +490,10 @@ pub fn build(project: &Project) -> anyhow::Result<Built> {
         ctx.insert("default_theme", default_theme);
         output.add("404.html", templates.render("404.html", &ctx)?);
     }
-    output.add("sitemap.xml", sitemap(&output, html_cfg.site_url.as_deref()));
+    output.add(
+        "sitemap.xml",
+        sitemap(&output, html_cfg.site_url.as_deref()),
+    );
     output.add(".nojekyll", "");
 
     Ok(Built {
@@ -438,6 +505,21 @@ pub fn build(project: &Project) -> anyhow::Result<Built> {
         elapsed: started.elapsed(),
         search: search_stats,
     })
+}
+
+/// The script that puts the sidebar into a page: the list's HTML (made by docgen, escaped), the
+/// links made relative to the page, the current chapter marked.
+fn toc_js(nav_html: &str) -> String {
+    let html = serde_json::to_string(nav_html).expect("a string serializes");
+    format!(
+        "(function(){{var n=document.getElementById(\"sidebar\");if(!n){{return;}}\
+var root=n.getAttribute(\"data-root\")||\"\",cur=n.getAttribute(\"data-current\");\
+n.insertAdjacentHTML(\"beforeend\",{html});\
+n.querySelectorAll(\"a[href]\").forEach(function(a){{var h=a.getAttribute(\"href\");\
+if(h===cur){{a.classList.add(\"active\");a.setAttribute(\"aria-current\",\"page\");}}\
+a.setAttribute(\"href\",root+h);}});\
+var f=n.querySelector(\".toc-fallback\");if(f){{f.remove();}}}})();\n"
+    )
 }
 
 fn additional(paths: &[PathBuf]) -> Vec<String> {
@@ -456,7 +538,9 @@ fn redirect(templates: &Templates, lang: &str, title: &str, url: &str) -> anyhow
 }
 
 fn sitemap(output: &Output, site_url: Option<&str>) -> String {
-    let base = site_url.map(|u| format!("{}/", u.trim_end_matches('/'))).unwrap_or_default();
+    let base = site_url
+        .map(|u| format!("{}/", u.trim_end_matches('/')))
+        .unwrap_or_default();
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
@@ -468,7 +552,11 @@ fn sitemap(output: &Output, site_url: Option<&str>) -> String {
                     continue;
                 }
             }
-            xml.push_str(&format!("  <url><loc>{}{}</loc></url>\n", escape(&base), escape(path)));
+            xml.push_str(&format!(
+                "  <url><loc>{}{}</loc></url>\n",
+                escape(&base),
+                escape(path)
+            ));
         }
     }
     xml.push_str("</urlset>\n");
@@ -494,8 +582,14 @@ fn plan_languages(project: &Project) -> Vec<Language> {
         .map(|(code, l)| Language {
             code: code.clone(),
             name: l.name.clone().unwrap_or_else(|| code.clone()),
-            title: l.title.clone().unwrap_or_else(|| config.title().to_string()),
-            description: l.description.clone().or_else(|| config.book.description.clone()),
+            title: l
+                .title
+                .clone()
+                .unwrap_or_else(|| config.title().to_string()),
+            description: l
+                .description
+                .clone()
+                .or_else(|| config.book.description.clone()),
             dir: src.join(code),
             prefix: format!("{code}/"),
         })
@@ -548,35 +642,82 @@ fn unknown_lab_message(id: &str, labs: &LabIndex) -> String {
     }
 }
 
-/// A lab card: what the lab proves and how to run it.
+/// A lab card: what the lab proves (its checks, in the page's language), how to run it, and
+/// the last recorded result per check with when and the versions seen.
 fn lab_card_html(id: &str, info: &LabInfo, lang: &str) -> String {
     let vi = lang.starts_with("vi");
-    let title = pick(&info.title, lang).cloned().unwrap_or_else(|| id.to_string());
+    let t = |v: &'static str, e: &'static str| if vi { v } else { e };
+    let spec = &info.spec;
     let mut html = format!(
         "<section class=\"lab-card\" data-lab=\"{}\"><p class=\"lab-card-title\"><strong>{}</strong> {}</p>",
         escape(id),
-        if vi { "Bài thực hành:" } else { "Lab:" },
-        escape(&title)
+        t("Bài thực hành:", "Lab:"),
+        escape(spec.title.get(lang))
     );
-    if !info.checks.is_empty() {
+    if let Some(d) = &spec.description {
         html.push_str(&format!(
-            "<p>{}</p><ul class=\"lab-checks\">",
-            if vi { "Bài này chứng minh:" } else { "What it proves:" }
+            "<p class=\"lab-description\">{}</p>",
+            escape(d.get(lang))
         ));
-        for (cid, desc) in &info.checks {
-            let d = pick(desc, lang).cloned().unwrap_or_else(|| cid.clone());
+    }
+    let last = info.last.as_ref();
+    match last {
+        Some(r) => {
+            let (class, word) = match r.outcome {
+                Outcome::Passed => ("result-pass", t("đạt", "passed")),
+                Outcome::Failed => ("result-fail", t("không đạt", "failed")),
+            };
             html.push_str(&format!(
-                "<li data-check=\"{}\">{}</li>",
-                escape(cid),
-                escape(&d)
+                "<p class=\"lab-last\">{} <span class=\"{class}\">{word}</span> <time datetime=\"{}\">{}</time></p>",
+                t("Lần chạy gần nhất:", "Last run:"),
+                escape(&r.started_at),
+                escape(&r.started_at.replace('T', " ").replace('Z', " UTC"))
             ));
         }
-        html.push_str("</ul>");
+        None => html.push_str(&format!(
+            "<p class=\"lab-last lab-never\">{}</p>",
+            t("Chưa chạy lần nào trên máy này.", "Not run yet.")
+        )),
     }
     html.push_str(&format!(
-        "<p>{}</p><pre class=\"lab-command\"><code>docgen lab run {}</code></pre></section>",
-        if vi { "Chạy thử:" } else { "Run it:" },
-        escape(id)
+        "<p>{}</p><ul class=\"lab-checks\">",
+        t("Bài này chứng minh:", "What it proves:")
+    ));
+    for check in &spec.checks {
+        let status = last
+            .and_then(|r| r.checks.iter().find(|c| c.id == check.id))
+            .map(|c| c.status);
+        let (class, mark) = match status {
+            Some(CheckStatus::Passed) => ("check-pass", "✓"),
+            Some(CheckStatus::Failed) => ("check-fail", "✗"),
+            Some(CheckStatus::Skipped) => ("check-skip", "–"),
+            None => ("check-none", "·"),
+        };
+        html.push_str(&format!(
+            "<li class=\"{class}\" data-check=\"{}\"><span class=\"check-mark\" aria-hidden=\"true\">{mark}</span> {}</li>",
+            escape(&check.id),
+            escape(check.title.get(lang))
+        ));
+    }
+    html.push_str("</ul>");
+    if let Some(r) = last {
+        if !r.versions.is_empty() {
+            let v: Vec<String> = r
+                .versions
+                .iter()
+                .map(|(k, v)| format!("{} {}", escape(k), escape(v)))
+                .collect();
+            html.push_str(&format!(
+                "<p class=\"lab-versions\">{} {}</p>",
+                t("Phiên bản:", "Versions seen:"),
+                v.join(" · ")
+            ));
+        }
+    }
+    html.push_str(&format!(
+        "<p>{}</p><pre class=\"lab-command\"><code>docgen lab run {id}\ndocgen lab test {id}</code></pre></section>",
+        t("Tự chạy trên máy của bạn (cần Docker):", "Run it on your machine (needs Docker):"),
+        id = escape(id)
     ));
     html
 }
@@ -625,8 +766,11 @@ fn build_language(
                 let nav = Nav::from_summary(&s);
                 check_nav_files(&nav, &pages, tree, &text, &summary_display, diagnostics);
                 if project.config.docgen.warn_unlisted {
-                    let listed: HashSet<&Path> =
-                        nav.chapters.iter().filter_map(|c| c.source.as_deref()).collect();
+                    let listed: HashSet<&Path> = nav
+                        .chapters
+                        .iter()
+                        .filter_map(|c| c.source.as_deref())
+                        .collect();
                     let mut unlisted: Vec<&PathBuf> = pages
                         .iter()
                         .filter(|(rel, p)| !listed.contains(rel.as_path()) && !p.front.draft)
@@ -635,8 +779,15 @@ fn build_language(
                     unlisted.sort();
                     for rel in unlisted {
                         diagnostics.push(
-                            Diagnostic::warning(display_path(root, &tree.dir.join(rel)), "this chapter is not listed in SUMMARY.md, so it is not built")
-                                .with_hint(format!("add `- [Title]({})` to {}, or mark the page `draft: true`", rel.display(), summary_display.display())),
+                            Diagnostic::warning(
+                                display_path(root, &tree.dir.join(rel)),
+                                "this chapter is not listed in SUMMARY.md, so it is not built",
+                            )
+                            .with_hint(format!(
+                                "add `- [Title]({})` to {}, or mark the page `draft: true`",
+                                rel.display(),
+                                summary_display.display()
+                            )),
                         );
                     }
                 }
@@ -690,8 +841,13 @@ fn build_language(
                 &p.display_path,
                 &ctx,
             );
-            let mut rendered =
-                markdown::render(&expanded.text, &expanded.map, &p.text, &p.display_path, &lang.code);
+            let mut rendered = markdown::render(
+                &expanded.text,
+                &expanded.map,
+                &p.text,
+                &p.display_path,
+                &lang.code,
+            );
             let mut diags = expanded.diagnostics;
             diags.append(&mut rendered.diagnostics);
             if let Some(lab) = &p.front.lab {
@@ -701,7 +857,9 @@ fn build_language(
                         Diagnostic::error(&p.display_path, unknown_lab_message(lab, labs))
                             .at(line, 1, 3)
                             .with_source_from(&p.text)
-                            .with_hint("labs live in labs/<id>/lab.yaml; `docgen lab list` shows them"),
+                            .with_hint(
+                                "labs live in labs/<id>/lab.yaml; `docgen lab list` shows them",
+                            ),
                     );
                 }
             }
@@ -783,18 +941,38 @@ fn check_nav_files(
         }
         let line_text = crate::diagnostic::line_of(summary_text, ch.summary_line).unwrap_or("");
         let needle = format!("({}", src.display());
-        let col = line_text.find(&needle).map_or(1, |i| line_text[..i + 1].chars().count() + 1);
+        let col = line_text
+            .find(&needle)
+            .map_or(1, |i| line_text[..i + 1].chars().count() + 1);
         diagnostics.push(
-            Diagnostic::error(summary_display, format!("chapter file `{}` does not exist", src.display()))
-                .at(ch.summary_line, col, src.to_string_lossy().chars().count())
-                .with_source_line(line_text)
-                .with_hint(format!(
-                    "create {} or fix the path (relative to {})",
-                    tree.dir.join(src).display(),
-                    tree.dir.display()
-                )),
+            Diagnostic::error(
+                summary_display,
+                format!("chapter file `{}` does not exist", src.display()),
+            )
+            .at(ch.summary_line, col, src.to_string_lossy().chars().count())
+            .with_source_line(line_text)
+            .with_hint(format!(
+                "create {} or fix the path (relative to {})",
+                tree.dir.join(src).display(),
+                tree.dir.display()
+            )),
         );
     }
+}
+
+/// The line of `explains: VALUE` in the check `id` of a lab.yaml (0 when not found).
+fn yaml_line_of(yaml: &str, id: &str, value: &str) -> usize {
+    let lines: Vec<&str> = yaml.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| l.contains("id:") && l.contains(id))
+        .unwrap_or(0);
+    lines
+        .iter()
+        .enumerate()
+        .skip(start)
+        .find(|(_, l)| l.contains("explains") && l.contains(value))
+        .map_or(0, |(i, _)| i + 1)
 }
 
 fn front_matter_line(text: &str, key: &str) -> usize {

@@ -110,7 +110,11 @@ pub fn build(docs: &[Doc]) -> SearchIndex {
         let mut add = |text: &str, weight: u32, cap: u32| {
             let folded = fold(text);
             for t in terms(&folded) {
-                let w = postings.entry(t.to_string()).or_default().entry(id).or_insert(0);
+                let w = postings
+                    .entry(t.to_string())
+                    .or_default()
+                    .entry(id)
+                    .or_insert(0);
                 if *w < cap {
                     *w += weight;
                 }
@@ -121,7 +125,11 @@ pub fn build(docs: &[Doc]) -> SearchIndex {
         } else {
             add(&doc.heading, W_HEADING, W_HEADING + W_TITLE);
         }
-        add(&doc.text, W_BODY, W_BODY * MAX_BODY_COUNT + W_HEADING + W_TITLE);
+        add(
+            &doc.text,
+            W_BODY,
+            W_BODY * MAX_BODY_COUNT + W_HEADING + W_TITLE,
+        );
     }
 
     let mut shards: BTreeMap<String, BTreeMap<&str, Vec<u32>>> = BTreeMap::new();
@@ -218,7 +226,10 @@ mod tests {
     fn folding_removes_vietnamese_diacritics() {
         assert_eq!(fold("Khởi động"), "khoi dong");
         assert_eq!(fold("ĐƯỜNG đi"), "duong di");
-        assert_eq!(fold("Tiếng Việt, RuntimeDirectory=gunicorn"), "tieng viet, runtimedirectory=gunicorn");
+        assert_eq!(
+            fold("Tiếng Việt, RuntimeDirectory=gunicorn"),
+            "tieng viet, runtimedirectory=gunicorn"
+        );
     }
 
     #[test]

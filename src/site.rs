@@ -56,9 +56,10 @@ impl Nav {
             nav.entries.push(NavEntry::Chapter(nav.chapters.len()));
             nav.chapters.push(Chapter {
                 title: l.title.clone(),
-                number: l.number.as_ref().map(|n| {
-                    n.iter().map(|x| format!("{x}.")).collect::<String>()
-                }),
+                number: l
+                    .number
+                    .as_ref()
+                    .map(|n| n.iter().map(|x| format!("{x}.")).collect::<String>()),
                 depth,
                 source: l.path.clone(),
                 summary_line: l.line,
@@ -161,10 +162,9 @@ impl Nav {
                         open_li = false;
                     }
                     match entry {
-                        NavEntry::Part(t) => html.push_str(&format!(
-                            "<li class=\"part-title\">{}</li>",
-                            escape(t)
-                        )),
+                        NavEntry::Part(t) => {
+                            html.push_str(&format!("<li class=\"part-title\">{}</li>", escape(t)))
+                        }
                         _ => html.push_str("<li class=\"spacer\" role=\"separator\"></li>"),
                     }
                 }
@@ -231,7 +231,9 @@ mod tests {
         let nav = Nav::from_summary(&s);
         let html = nav.sidebar_html(Some(2), "../", true);
         assert!(html.contains("<a href=\"../a/one.html\" class=\"active\" aria-current=\"page\"><span class=\"section-number\">1.1.</span> A1</a>"));
-        assert!(html.contains("<span class=\"draft\"><span class=\"section-number\">2.</span> Draft</span>"));
+        assert!(html.contains(
+            "<span class=\"draft\"><span class=\"section-number\">2.</span> Draft</span>"
+        ));
         assert!(html.contains("<li class=\"part-title\">Part</li>"));
         assert_eq!(html.matches("<ol").count(), html.matches("</ol>").count());
         assert_eq!(html.matches("<li").count(), html.matches("</li>").count());

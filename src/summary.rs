@@ -331,7 +331,10 @@ fn parse_link(s: &str) -> Result<(String, Option<PathBuf>), (usize, String)> {
     let title = unescape(&s[1..close]);
     let after = &s[close + 1..];
     let Some(target) = after.strip_prefix('(') else {
-        return Err((close + 1, "expected `(path)` right after the link text".into()));
+        return Err((
+            close + 1,
+            "expected `(path)` right after the link text".into(),
+        ));
     };
     let Some(end) = target.find(')') else {
         return Err((close + 1, "unclosed `(` in chapter link".into()));
@@ -447,15 +450,22 @@ mod tests {
 
     #[test]
     fn error_has_line_and_column() {
-        let errs = parse(Path::new("SUMMARY.md"), "# S\n\n- [One](one.md)\n  - One B\n").unwrap_err();
+        let errs = parse(
+            Path::new("SUMMARY.md"),
+            "# S\n\n- [One](one.md)\n  - One B\n",
+        )
+        .unwrap_err();
         assert_eq!(errs.len(), 1);
         assert_eq!((errs[0].line, errs[0].col), (4, 5));
     }
 
     #[test]
     fn numbered_after_suffix_is_an_error() {
-        let errs =
-            parse(Path::new("SUMMARY.md"), "- [A](a.md)\n\n[S](s.md)\n\n- [B](b.md)\n").unwrap_err();
+        let errs = parse(
+            Path::new("SUMMARY.md"),
+            "- [A](a.md)\n\n[S](s.md)\n\n- [B](b.md)\n",
+        )
+        .unwrap_err();
         assert_eq!(errs[0].line, 5);
     }
 }

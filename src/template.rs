@@ -24,6 +24,10 @@ const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
         include_str!("../themes/default/templates/404.html"),
     ),
     (
+        "toc.html",
+        include_str!("../themes/default/templates/toc.html"),
+    ),
+    (
         "redirect.html",
         include_str!("../themes/default/templates/redirect.html"),
     ),
@@ -35,9 +39,18 @@ const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
 
 /// The default theme's static files, embedded at compile time.
 pub const DEFAULT_STATIC: &[(&str, &str)] = &[
-    ("docgen.css", include_str!("../themes/default/static/docgen.css")),
-    ("docgen.js", include_str!("../themes/default/static/docgen.js")),
-    ("search.js", include_str!("../themes/default/static/search.js")),
+    (
+        "docgen.css",
+        include_str!("../themes/default/static/docgen.css"),
+    ),
+    (
+        "docgen.js",
+        include_str!("../themes/default/static/docgen.js"),
+    ),
+    (
+        "search.js",
+        include_str!("../themes/default/static/search.js"),
+    ),
 ];
 
 /// The loaded templates of a book.
@@ -53,7 +66,10 @@ impl Templates {
             .iter()
             .map(|(n, s)| (n.to_string(), s.to_string()))
             .collect();
-        if let Some(dir) = theme_dir.map(|d| d.join("templates")).filter(|d| d.is_dir()) {
+        if let Some(dir) = theme_dir
+            .map(|d| d.join("templates"))
+            .filter(|d| d.is_dir())
+        {
             for entry in std::fs::read_dir(&dir)
                 .with_context(|| format!("cannot read `{}`", dir.display()))?
             {
@@ -82,9 +98,9 @@ impl Templates {
 
     /// Renders template `name` with `ctx`.
     pub fn render(&self, name: &str, ctx: &tera::Context) -> anyhow::Result<String> {
-        self.tera
-            .render(name, ctx)
-            .map_err(|e| anyhow::anyhow!("cannot render template `{name}`: {}", tera_error_chain(&e)))
+        self.tera.render(name, ctx).map_err(|e| {
+            anyhow::anyhow!("cannot render template `{name}`: {}", tera_error_chain(&e))
+        })
     }
 }
 
@@ -216,7 +232,11 @@ mod tests {
 
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("templates")).unwrap();
-        std::fs::write(dir.path().join("templates/redirect.html"), "custom {{ url }}").unwrap();
+        std::fs::write(
+            dir.path().join("templates/redirect.html"),
+            "custom {{ url }}",
+        )
+        .unwrap();
         let t = Templates::load(Some(dir.path())).unwrap();
         assert_eq!(t.render("redirect.html", &ctx).unwrap(), "custom x.html");
     }

@@ -19,18 +19,35 @@ const PAGES: &[&str] = &[
 fn mdbook_style_book_renders_golden_output() {
     let book = fixture("mdbook-style");
     let run = docgen(book.path(), &["build"]).expect(0);
-    assert!(run.stdout.contains("Built 7 pages (en) into book"), "{}", run.stdout);
-    assert!(run.stderr.is_empty(), "no warnings expected: {}", run.stderr);
+    assert!(
+        run.stdout.contains("Built 7 pages (en) into book"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.is_empty(),
+        "no warnings expected: {}",
+        run.stderr
+    );
     let out = book.path().join("book");
     for page in PAGES {
         let html = std::fs::read_to_string(out.join(page)).unwrap();
         let name = format!("mdbook-style__{}", page.replace(['/', '.'], "_"));
         insta::assert_snapshot!(name, main_part(&html));
     }
-    let sidebar = std::fs::read_to_string(out.join("guide/deep/dive.html")).unwrap();
-    let start = sidebar.find("<nav id=\"sidebar\"").unwrap();
-    let end = start + sidebar[start..].find("</nav>").unwrap();
-    insta::assert_snapshot!("mdbook-style__sidebar_from_deep_page", &sidebar[start..end]);
+    // The sidebar is written once (toc.js) and placed by each page; pages carry only a link to
+    // the table of contents for readers without JavaScript.
+    let toc = std::fs::read_to_string(out.join("toc.js")).unwrap();
+    insta::assert_snapshot!("mdbook-style__toc_js", toc);
+    let deep = std::fs::read_to_string(out.join("guide/deep/dive.html")).unwrap();
+    assert!(deep.contains("data-root=\"../../\" data-current=\"guide/deep/dive.html\""));
+    assert!(deep.contains("<script src=\"../../toc.js\"></script>"));
+    assert!(
+        !deep.contains("Not written yet"),
+        "the nav is not inlined into pages"
+    );
+    let toc_page = std::fs::read_to_string(out.join("toc.html")).unwrap();
+    assert!(toc_page.contains("<a href=\"guide/deep/dive.html\"><span class=\"section-number\">1.1.1.</span> Deep dive</a>"));
     for extra in [
         "print.html",
         "404.html",
@@ -39,6 +56,8 @@ fn mdbook_style_book_renders_golden_output() {
         "static/docgen.js",
         "static/highlight.css",
         "img/flow.svg",
+        "toc.js",
+        "toc.html",
     ] {
         assert!(out.join(extra).is_file(), "{extra} missing");
     }
@@ -93,9 +112,15 @@ fn annotated_code_is_the_file_byte_for_byte() {
     assert_eq!(html.matches("class=\"ann-marker\"").count(), 4);
     assert!(html.contains("--ann-line:6;"), "User=demo is line 6");
     assert!(html.contains("<li id=\"code-1-ann-3\" value=\"3\">"));
-    assert!(html.contains("<span class=\"line hl\">"), "hl_lines marks lines");
+    assert!(
+        html.contains("<span class=\"line hl\">"),
+        "hl_lines marks lines"
+    );
     assert!(html.contains("<figcaption class=\"code-title\">demo.service</figcaption>"));
-    assert!(html.contains("data-copy=\"code-1\""), "a copy button targets the block");
+    assert!(
+        html.contains("data-copy=\"code-1\""),
+        "a copy button targets the block"
+    );
 }
 
 #[test]
@@ -126,7 +151,10 @@ macro_rules! error_fixture {
 }
 
 error_fixture!(broken_link_is_reported_with_line_and_column, "broken-link");
-error_fixture!(missing_anchor_is_reported_with_known_anchors, "missing-anchor");
+error_fixture!(
+    missing_anchor_is_reported_with_known_anchors,
+    "missing-anchor"
+);
 error_fixture!(bad_front_matter_reports_the_real_line, "bad-front-matter");
 error_fixture!(summary_syntax_errors_have_line_and_column, "summary-syntax");
 error_fixture!(missing_include_and_anchor_are_errors, "missing-include");
@@ -146,9 +174,18 @@ fn build_with_errors_writes_nothing_and_keeps_the_previous_site() {
     text.push_str("\nSee [gone](gone.md).\n");
     std::fs::write(&page, text).unwrap();
     let run = docgen(book.path(), &["build"]).expect(1);
-    assert!(run.stderr.contains("src/config.md:9:5: error: link to a missing page or file `gone.md`"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("src/config.md:9:5: error: link to a missing page or file `gone.md`"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("is unchanged"), "{}", run.stderr);
-    assert_eq!(snapshot_dir(&out), before, "the previous site must be byte-identical");
+    assert_eq!(
+        snapshot_dir(&out),
+        before,
+        "the previous site must be byte-identical"
+    );
     let leftovers: Vec<_> = std::fs::read_dir(book.path())
         .unwrap()
         .filter_map(Result::ok)
@@ -164,8 +201,15 @@ fn build_refuses_to_replace_a_directory_it_did_not_create() {
     std::fs::create_dir(&mine).unwrap();
     std::fs::write(mine.join("notes.txt"), "keep me").unwrap();
     let run = docgen(book.path(), &["build", "--out", "mine"]).expect(2);
-    assert!(run.stderr.contains("was not created by docgen"), "{}", run.stderr);
-    assert_eq!(std::fs::read_to_string(mine.join("notes.txt")).unwrap(), "keep me");
+    assert!(
+        run.stderr.contains("was not created by docgen"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(mine.join("notes.txt")).unwrap(),
+        "keep me"
+    );
 }
 
 #[test]
@@ -175,14 +219,27 @@ fn hostile_titles_are_text_everywhere() {
     let out = book.path().join("book");
     for page in ["index.html", "evil.html", "print.html"] {
         let html = std::fs::read_to_string(out.join(page)).unwrap();
-        assert!(!html.contains("<script>alert(1)</script>"), "{page} runs the script");
-        assert!(!html.contains("\"><script"), "{page} breaks out of an attribute");
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;") || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{page} should show the title as text");
+        assert!(
+            !html.contains("<script>alert(1)</script>"),
+            "{page} runs the script"
+        );
+        assert!(
+            !html.contains("\"><script"),
+            "{page} breaks out of an attribute"
+        );
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;")
+                || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{page} should show the title as text"
+        );
     }
     let evil = std::fs::read_to_string(out.join("evil.html")).unwrap();
     let title = &evil[evil.find("<title>").unwrap()..evil.find("</title>").unwrap()];
     assert!(title.contains("&quot;&gt;&lt;script&gt;"), "{title}");
-    let desc = evil.lines().find(|l| l.contains("name=\"description\"")).unwrap();
+    let desc = evil
+        .lines()
+        .find(|l| l.contains("name=\"description\""))
+        .unwrap();
     assert!(desc.contains("&quot;&gt;&lt;script&gt;"), "{desc}");
 }
 
@@ -191,7 +248,12 @@ fn chapters_missing_from_summary_are_warnings() {
     let book = fixture("mdbook-style");
     std::fs::write(book.path().join("src/orphan.md"), "# Orphan\n").unwrap();
     let run = docgen(book.path(), &["build"]).expect(0);
-    assert!(run.stderr.contains("src/orphan.md: warning: this chapter is not listed in SUMMARY.md"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("src/orphan.md: warning: this chapter is not listed in SUMMARY.md"),
+        "{}",
+        run.stderr
+    );
     docgen(book.path(), &["check", "--deny-warnings"]).expect(1);
 }
 
@@ -213,7 +275,11 @@ fn the_repository_book_builds_without_warnings_and_checks_clean() {
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("site");
     let run = docgen(&root, &["build", "--out", target.to_str().unwrap()]).expect(0);
-    assert!(run.stderr.is_empty(), "warnings building the repository's book:\n{}", run.stderr);
+    assert!(
+        run.stderr.is_empty(),
+        "warnings building the repository's book:\n{}",
+        run.stderr
+    );
     docgen(&root, &["check", "--deny-warnings"]).expect(0);
 }
 

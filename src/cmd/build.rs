@@ -14,7 +14,13 @@ use crate::project::discover_for_check;
 #[derive(Debug, Args)]
 pub struct BuildArgs {
     /// Write the site here instead of `[build] build-dir` (default `book/`).
-    #[arg(short = 'o', long = "out", alias = "dest-dir", short_alias = 'd', value_name = "DIR")]
+    #[arg(
+        short = 'o',
+        long = "out",
+        alias = "dest-dir",
+        short_alias = 'd',
+        value_name = "DIR"
+    )]
     pub out: Option<PathBuf>,
     /// Treat warnings (such as chapters missing from SUMMARY.md) as errors.
     #[arg(long)]

@@ -18,7 +18,8 @@ pub struct InitArgs {
     pub title: String,
 }
 
-const SUMMARY: &str = "# Summary\n\n[Introduction](README.md)\n\n- [Getting started](getting-started.md)\n";
+const SUMMARY: &str =
+    "# Summary\n\n[Introduction](README.md)\n\n- [Getting started](getting-started.md)\n";
 
 const README: &str = "# Introduction\n\nThis book was created with `docgen init`. Edit the files in `content/`, then run\n`docgen build` (or `docgen check` to validate without writing).\n\n> [!TIP]\n> Chapters are listed in `content/SUMMARY.md`. Next: [Getting started](getting-started.md).\n";
 

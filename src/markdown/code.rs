@@ -41,7 +41,13 @@ pub fn parse_info(info: &str) -> Result<CodeInfo, String> {
     let mut ci = CodeInfo::default();
     let cleaned: String = info
         .chars()
-        .map(|c| if c == '{' || c == '}' || c == ',' { ' ' } else { c })
+        .map(|c| {
+            if c == '{' || c == '}' || c == ',' {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
     let mut tokens = Vec::new();
     let mut cur = String::new();
@@ -235,7 +241,8 @@ mod tests {
 
     #[test]
     fn info_strings() {
-        let ci = parse_info("ini title=\"gunicorn service\" hl_lines=\"5-9 11\" annotations").unwrap();
+        let ci =
+            parse_info("ini title=\"gunicorn service\" hl_lines=\"5-9 11\" annotations").unwrap();
         assert_eq!(ci.lang.as_deref(), Some("ini"));
         assert_eq!(ci.title.as_deref(), Some("gunicorn service"));
         assert_eq!(ci.hl_lines, vec![(5, 9), (11, 11)]);

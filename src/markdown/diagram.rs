@@ -44,7 +44,9 @@ mod tests {
             "+---------+     +-------+\n| Browser |---->| nginx |\n+---------+     +-------+\n",
             Some("Request path"),
         );
-        assert!(html.starts_with("<figure class=\"diagram\"><svg role=\"img\" aria-label=\"Request path\""));
+        assert!(html.starts_with(
+            "<figure class=\"diagram\"><svg role=\"img\" aria-label=\"Request path\""
+        ));
         assert!(html.contains("Browser"));
         assert!(html.contains("currentColor"));
         assert!(html.contains("<figcaption>Request path</figcaption>"));

@@ -215,7 +215,11 @@ mod tests {
             let lines = highlight_lines(code, Some(lang));
             assert_eq!(lines.len(), 4);
             for l in &lines {
-                assert_eq!(l.matches("<span").count(), l.matches("</span>").count(), "{l}");
+                assert_eq!(
+                    l.matches("<span").count(),
+                    l.matches("</span>").count(),
+                    "{l}"
+                );
             }
         }
         let joined: String = highlight_lines(code, Some("ini")).concat();

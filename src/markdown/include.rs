@@ -75,7 +75,11 @@ pub fn expand(
         let start = search_from + found;
         // `\{{#include ...}}` is written out literally, without the backslash.
         if start > 0 && body.as_bytes()[start - 1] == b'\\' {
-            push_literal(&mut out, &body[rest_start..start - 1], body_start + rest_start);
+            push_literal(
+                &mut out,
+                &body[rest_start..start - 1],
+                body_start + rest_start,
+            );
             rest_start = start;
             search_from = start + 3;
             continue;
@@ -113,7 +117,10 @@ pub fn expand(
             "lab" => match ctx.lab_card(arg) {
                 Ok(html) => Some(format!("\n{html}\n\n")),
                 Err(msg) => {
-                    out.diagnostics.push(diag(msg, "labs live in labs/<id>/lab.yaml; `docgen lab list` shows them"));
+                    out.diagnostics.push(diag(
+                        msg,
+                        "labs live in labs/<id>/lab.yaml; `docgen lab list` shows them",
+                    ));
                     Some(String::new())
                 }
             },
@@ -200,7 +207,12 @@ fn io_reason(e: &std::io::Error) -> String {
 }
 
 /// Lines `start..=end` (1-based) of `text`, keeping line endings.
-fn lines(text: &str, start: Option<usize>, end: Option<usize>, rel: &str) -> Result<String, String> {
+fn lines(
+    text: &str,
+    start: Option<usize>,
+    end: Option<usize>,
+    rel: &str,
+) -> Result<String, String> {
     let all: Vec<&str> = text.split_inclusive('\n').collect();
     let start = start.unwrap_or(1);
     let end = end.unwrap_or(all.len());
@@ -300,7 +312,14 @@ mod tests {
     }
 
     fn run(body: &str, page: &Path, root: &Path) -> Expanded {
-        expand(body, 0, body, page, Path::new("src/page.md"), &Ctx(root.to_path_buf()))
+        expand(
+            body,
+            0,
+            body,
+            page,
+            Path::new("src/page.md"),
+            &Ctx(root.to_path_buf()),
+        )
     }
 
     #[test]

@@ -118,13 +118,7 @@ fn options() -> Options {
 
 /// Renders expanded Markdown. `map` leads offsets back to `page_text` (the page file) for
 /// diagnostics about `display`.
-pub fn render(
-    md: &str,
-    map: &SourceMap,
-    page_text: &str,
-    display: &Path,
-    lang: &str,
-) -> Rendered {
+pub fn render(md: &str, map: &SourceMap, page_text: &str, display: &Path, lang: &str) -> Rendered {
     let labels = BodyLabels::for_language(lang);
     let events: Vec<(Event<'_>, std::ops::Range<usize>)> =
         Parser::new_ext(md, options()).into_offset_iter().collect();
@@ -456,14 +450,12 @@ fn rewrite_link<'a>(
 /// Whether a link leaves the book (has a scheme, or is protocol-relative).
 pub fn is_external(dest: &str) -> bool {
     dest.starts_with("//")
-        || dest
-            .split_once(':')
-            .is_some_and(|(scheme, _)| {
-                !scheme.is_empty()
-                    && scheme
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.')
-            })
+        || dest.split_once(':').is_some_and(|(scheme, _)| {
+            !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.')
+        })
 }
 
 /// `chapter.md#x` → `chapter.html#x`; `dir/README.md` → `dir/index.html`; others unchanged.
@@ -606,7 +598,11 @@ mod tests {
         assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
         assert!(out.html.contains("--ann-line:2"));
         assert!(out.html.contains("the deploy user."));
-        assert!(!out.html.contains("<ol>"), "the list is consumed: {}", out.html);
+        assert!(
+            !out.html.contains("<ol>"),
+            "the list is consumed: {}",
+            out.html
+        );
         let code_start = out.html.find("<code").unwrap();
         let code_end = out.html.find("</code></pre>").unwrap();
         assert!(!out.html[code_start..code_end].contains("ann-marker"));
@@ -618,6 +614,8 @@ mod tests {
         let out = r(md);
         assert_eq!(out.diagnostics.len(), 1);
         assert_eq!(out.diagnostics[0].line, 5);
-        assert!(out.diagnostics[0].message.contains("`Group=b` is in no line"));
+        assert!(out.diagnostics[0]
+            .message
+            .contains("`Group=b` is in no line"));
     }
 }
