@@ -32,7 +32,11 @@ pub struct LabArgs {
 #[derive(Debug, Subcommand)]
 pub enum LabCommand {
     /// List the labs with their title and last result.
-    List,
+    List {
+        /// Print only the lab ids, one per line (for scripts).
+        #[arg(long)]
+        ids: bool,
+    },
     /// Run a lab: build (cached), boot, install, check, report, remove the container.
     Run(RunArgs),
     /// Run labs and every break-it variant; passes only if each lab passes and each variant
@@ -162,7 +166,7 @@ pub struct BootstrapArgs {
 pub fn execute(root: Option<&Path>, args: LabArgs) -> anyhow::Result<ExitCode> {
     let cancel = CancelToken::new();
     let result = match args.command {
-        LabCommand::List => list(root),
+        LabCommand::List { ids } => list(root, ids),
         LabCommand::Run(a) => run(root, a, &cancel),
         LabCommand::Test(a) => test(root, a, &cancel),
         LabCommand::Shell(a) => shell(root, a, &cancel),
@@ -321,12 +325,16 @@ impl Progress for Stderr {
     }
 }
 
-fn list(root: Option<&Path>) -> anyhow::Result<ExitCode> {
+fn list(root: Option<&Path>, ids_only: bool) -> anyhow::Result<ExitCode> {
     let project = discover_or_report(root)?;
     let (specs, diags) = spec::load_all(&project.labs_dir());
     let cache = project.cache_dir();
     let mut out = std::io::stdout().lock();
     for s in &specs {
+        if ids_only {
+            writeln!(out, "{}", s.id)?;
+            continue;
+        }
         let last = match report::last_result(&cache, &s.id) {
             None => "never run".to_string(),
             Some(r) => format!(
