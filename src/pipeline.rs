@@ -824,66 +824,38 @@ fn build_language(
         .filter_map(|(i, c)| c.source.as_ref().and_then(|s| pages.get(s)).map(|p| (i, p)))
         .filter(|(_, p)| !p.front.draft)
         .collect();
-    let results: Vec<(BuiltPage, Vec<Diagnostic>, Vec<PathBuf>)> = jobs
+    let results: Vec<Result<RenderedJob, Diagnostic>> = jobs
         .par_iter()
         .map(|(i, p)| {
-            let file = tree.dir.join(&p.rel);
-            let ctx = Ctx {
-                root,
-                labs,
-                lang: &lang.code,
-            };
-            let expanded = include::expand(
-                p.body(),
-                p.body_start,
-                &p.text,
-                &file,
-                &p.display_path,
-                &ctx,
-            );
-            let mut rendered = markdown::render(
-                &expanded.text,
-                &expanded.map,
-                &p.text,
-                &p.display_path,
-                &lang.code,
-            );
-            let mut diags = expanded.diagnostics;
-            diags.append(&mut rendered.diagnostics);
-            if let Some(lab) = &p.front.lab {
-                if !labs.labs.contains_key(lab) {
-                    let line = front_matter_line(&p.text, "lab");
-                    diags.push(
-                        Diagnostic::error(&p.display_path, unknown_lab_message(lab, labs))
-                            .at(line, 1, 3)
-                            .with_source_from(&p.text)
-                            .with_hint(
-                                "labs live in labs/<id>/lab.yaml; `docgen lab list` shows them",
-                            ),
-                    );
-                }
-            }
-            let title = p
-                .front
-                .title
-                .clone()
-                .or_else(|| rendered.first_heading.clone())
-                .unwrap_or_else(|| nav.chapters[*i].title.clone());
-            let page = BuiltPage {
-                page: (*p).clone(),
-                chapter: *i,
-                url: url_for(&p.rel),
-                title,
-                rendered,
-            };
-            (page, diags, expanded.included)
+            // A bug in a renderer must not take the whole process down: the page is reported
+            // with its file and the build fails cleanly (serve keeps its last good site).
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                render_page(root, tree, labs, lang, &nav, *i, p)
+            }))
+            .map_err(|panic| {
+                let msg = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".to_string());
+                Diagnostic::error(
+                    &p.display_path,
+                    format!("docgen crashed while rendering this page: {msg}"),
+                )
+                .with_hint("this is a bug in docgen; please report it with this page attached")
+            })
         })
         .collect();
     let mut built = Vec::with_capacity(results.len());
-    for (page, diags, included) in results {
-        diagnostics.extend(diags);
-        inputs.extend(included);
-        built.push(page);
+    for r in results {
+        match r {
+            Ok((page, diags, included)) => {
+                diagnostics.extend(diags);
+                inputs.extend(included);
+                built.push(page);
+            }
+            Err(d) => diagnostics.push(d),
+        }
     }
 
     // Links, checked against every page of this language.
@@ -918,6 +890,69 @@ fn build_language(
         pages: built,
         inputs,
     })
+}
+
+/// What rendering one page produces: the page, its findings, and the files it included.
+type RenderedJob = (BuiltPage, Vec<Diagnostic>, Vec<PathBuf>);
+
+/// Expands and renders one chapter's page.
+fn render_page(
+    root: &Path,
+    tree: &source::SourceTree,
+    labs: &LabIndex,
+    lang: &Language,
+    nav: &Nav,
+    chapter: usize,
+    p: &Page,
+) -> RenderedJob {
+    let file = tree.dir.join(&p.rel);
+    let ctx = Ctx {
+        root,
+        labs,
+        lang: &lang.code,
+    };
+    let expanded = include::expand(
+        p.body(),
+        p.body_start,
+        &p.text,
+        &file,
+        &p.display_path,
+        &ctx,
+    );
+    let mut rendered = markdown::render(
+        &expanded.text,
+        &expanded.map,
+        &p.text,
+        &p.display_path,
+        &lang.code,
+    );
+    let mut diags = expanded.diagnostics;
+    diags.append(&mut rendered.diagnostics);
+    if let Some(lab) = &p.front.lab {
+        if !labs.labs.contains_key(lab) {
+            let line = front_matter_line(&p.text, "lab");
+            diags.push(
+                Diagnostic::error(&p.display_path, unknown_lab_message(lab, labs))
+                    .at(line, 1, 3)
+                    .with_source_from(&p.text)
+                    .with_hint("labs live in labs/<id>/lab.yaml; `docgen lab list` shows them"),
+            );
+        }
+    }
+    let title = p
+        .front
+        .title
+        .clone()
+        .or_else(|| rendered.first_heading.clone())
+        .unwrap_or_else(|| nav.chapters[chapter].title.clone());
+    let page = BuiltPage {
+        page: p.clone(),
+        chapter,
+        url: url_for(&p.rel),
+        title,
+        rendered,
+    };
+    (page, diags, expanded.included)
 }
 
 /// Reports SUMMARY.md entries whose file is missing.

@@ -290,3 +290,33 @@ fn no_book_toml_is_an_operational_error_with_a_hint() {
     assert!(run.stderr.contains("no book.toml"), "{}", run.stderr);
     assert!(run.stderr.contains("docgen init"), "{}", run.stderr);
 }
+
+#[test]
+fn pathological_markdown_builds_through_the_whole_pipeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(
+        root.join("book.toml"),
+        "[book]\ntitle = \"P\"\nsrc = \"src\"\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("src/SUMMARY.md"), "- [P](p.md)\n").unwrap();
+    let mut md = String::from("# P\n\n");
+    md.push_str(&">".repeat(10_000));
+    md.push_str(" deep\n\n");
+    md.push_str(&"- ".repeat(2_000));
+    md.push_str("list\n\n");
+    md.push_str(&"*a **b ".repeat(20_000));
+    md.push_str("\n\n");
+    for i in 0..5_000 {
+        md.push_str(&format!("[r{i}]: https://example.invalid/{i}\n"));
+    }
+    md.push_str(&"[r1][r2]".repeat(5_000));
+    md.push_str("\n\n```python\n");
+    md.push_str(&"(".repeat(50_000));
+    md.push_str("\n```\n");
+    std::fs::write(root.join("src/p.md"), md).unwrap();
+    let run = docgen(root, &["build"]).expect(0);
+    assert!(run.stdout.contains("Built 1 page"), "{}", run.stdout);
+}
