@@ -824,7 +824,7 @@ fn build_language(
         .filter_map(|(i, c)| c.source.as_ref().and_then(|s| pages.get(s)).map(|p| (i, p)))
         .filter(|(_, p)| !p.front.draft)
         .collect();
-    let results: Vec<Result<RenderedJob, Diagnostic>> = jobs
+    let results: Vec<Result<RenderedJob, Box<Diagnostic>>> = jobs
         .par_iter()
         .map(|(i, p)| {
             // A bug in a renderer must not take the whole process down: the page is reported
@@ -838,11 +838,13 @@ fn build_language(
                     .map(|s| s.to_string())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "unknown panic".to_string());
-                Diagnostic::error(
-                    &p.display_path,
-                    format!("docgen crashed while rendering this page: {msg}"),
+                Box::new(
+                    Diagnostic::error(
+                        &p.display_path,
+                        format!("docgen crashed while rendering this page: {msg}"),
+                    )
+                    .with_hint("this is a bug in docgen; please report it with this page attached"),
                 )
-                .with_hint("this is a bug in docgen; please report it with this page attached")
             })
         })
         .collect();
@@ -854,7 +856,7 @@ fn build_language(
                 inputs.extend(included);
                 built.push(page);
             }
-            Err(d) => diagnostics.push(d),
+            Err(d) => diagnostics.push(*d),
         }
     }
 
