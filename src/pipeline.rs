@@ -248,20 +248,7 @@ pub fn build(project: &Project) -> anyhow::Result<Built> {
                     .iter()
                     .filter(|l| l.url.is_some() && languages.len() > 1)
                     .collect();
-                let mut ctx = tera::Context::new();
-                ctx.insert("lang", &lang.code);
-                ctx.insert(
-                    "dir",
-                    config.book.text_direction.as_deref().unwrap_or("ltr"),
-                );
-                ctx.insert(
-                    "book",
-                    &BookCtx {
-                        title: &lang.title,
-                        description: lang.description.as_deref(),
-                        authors: &config.book.authors,
-                    },
-                );
+                let mut ctx = base_context(config, lang);
                 ctx.insert(
                     "page",
                     &PageCtx {
@@ -310,16 +297,7 @@ pub fn build(project: &Project) -> anyhow::Result<Built> {
         let nav_html = b.nav.sidebar_html(None, "", !html_cfg.no_section_label);
         output.add(format!("{}toc.js", lang.prefix), toc_js(&nav_html));
         {
-            let mut ctx = tera::Context::new();
-            ctx.insert("lang", &lang.code);
-            ctx.insert(
-                "book",
-                &BookCtx {
-                    title: &lang.title,
-                    description: lang.description.as_deref(),
-                    authors: &config.book.authors,
-                },
-            );
+            let mut ctx = base_context(config, lang);
             ctx.insert("labels", labels);
             ctx.insert("root", &prefix_to_root(&lang.prefix));
             ctx.insert("nav", &nav_html);
@@ -342,20 +320,7 @@ pub fn build(project: &Project) -> anyhow::Result<Built> {
         }
 
         if html_cfg.print.enable {
-            let mut ctx = tera::Context::new();
-            ctx.insert("lang", &lang.code);
-            ctx.insert(
-                "dir",
-                config.book.text_direction.as_deref().unwrap_or("ltr"),
-            );
-            ctx.insert(
-                "book",
-                &BookCtx {
-                    title: &lang.title,
-                    description: lang.description.as_deref(),
-                    authors: &config.book.authors,
-                },
-            );
+            let mut ctx = base_context(config, lang);
             let chapters: Vec<PrintChapter> = b
                 .pages
                 .iter()
@@ -474,16 +439,7 @@ pub fn build(project: &Project) -> anyhow::Result<Built> {
     // 404 page and sitemap.
     {
         let lang = &languages[0];
-        let mut ctx = tera::Context::new();
-        ctx.insert("lang", &lang.code);
-        ctx.insert(
-            "book",
-            &BookCtx {
-                title: &lang.title,
-                description: lang.description.as_deref(),
-                authors: &config.book.authors,
-            },
-        );
+        let mut ctx = base_context(config, lang);
         ctx.insert("labels", ThemeLabels::for_language(&lang.code));
         ctx.insert("site_url", &html_cfg.site_url);
         ctx.insert("root", "");
@@ -520,6 +476,25 @@ if(h===cur){{a.classList.add(\"active\");a.setAttribute(\"aria-current\",\"page\
 a.setAttribute(\"href\",root+h);}});\
 var f=n.querySelector(\".toc-fallback\");if(f){{f.remove();}}}})();\n"
     )
+}
+
+/// The context every template starts from: the language, text direction and the book.
+fn base_context(config: &crate::config::BookConfig, lang: &Language) -> tera::Context {
+    let mut ctx = tera::Context::new();
+    ctx.insert("lang", &lang.code);
+    ctx.insert(
+        "dir",
+        config.book.text_direction.as_deref().unwrap_or("ltr"),
+    );
+    ctx.insert(
+        "book",
+        &BookCtx {
+            title: &lang.title,
+            description: lang.description.as_deref(),
+            authors: &config.book.authors,
+        },
+    );
+    ctx
 }
 
 fn additional(paths: &[PathBuf]) -> Vec<String> {
