@@ -93,7 +93,7 @@ fn traversal_corpus_never_leaves_the_site() {
         "{}",
         r.text()
     );
-    assert!(!r.text().contains("docgen.css\""), "a listing of static/");
+    assert!(!r.text().contains("highlight.css"), "a listing of static/");
 }
 
 #[test]
@@ -167,6 +167,9 @@ fn slow_engine(dir: &std::path::Path) -> String {
     p.display().to_string()
 }
 
+/// Method, target, headers, the status expected (0: any 4xx).
+type Case<'a> = (&'a str, String, Vec<(&'a str, String)>, u16);
+
 #[test]
 fn lab_routes_refuse_bad_requests_and_start_nothing() {
     let dir = fixture();
@@ -177,7 +180,7 @@ fn lab_routes_refuse_bad_requests_and_start_nothing() {
     let before = docker_or_skip("lab routes: no container check")
         .then(|| containers_with("docgen.lab=probe"));
     let run = "/__docgen/lab/probe/run";
-    let cases: Vec<(&str, String, Vec<(&str, String)>, u16)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "GET",
             run.into(),
