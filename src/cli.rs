@@ -38,6 +38,8 @@ pub enum Command {
     Init(cmd::init::InitArgs),
     /// Run, test and manage the book's labs.
     Lab(cmd::lab::LabArgs),
+    /// Serve the book from memory on 127.0.0.1, rebuilding and reloading on change.
+    Serve(cmd::serve::ServeArgs),
 }
 
 /// Entry point of the binary: parses arguments, runs the command, prints errors.
@@ -70,5 +72,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => cmd::check::execute(root, &args),
         Command::Init(args) => cmd::init::execute(&args),
         Command::Lab(args) => cmd::lab::execute(root, args),
+        Command::Serve(args) => cmd::serve::execute(root, &args),
     }
 }

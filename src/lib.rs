@@ -4,7 +4,7 @@
 //! The crate is a library with a thin binary. Dependencies between modules run one way:
 //! `cli` → `cmd::*` → `pipeline` → (`config`, `source`, `summary`, `page`, `markdown`, `site`,
 //! `template`, `output`, `check`), with `diagnostic` and `yaml` shared below them, and `lab` as
-//! the runnable-lab harness beside the pipeline.
+//! the runnable-lab harness beside the pipeline; `serve` serves the pipeline's output from memory.
 
 pub mod check;
 pub mod cli;
@@ -18,6 +18,7 @@ pub mod page;
 pub mod pipeline;
 pub mod project;
 pub mod search;
+pub mod serve;
 pub mod site;
 pub mod source;
 pub mod summary;

@@ -1,0 +1,243 @@
+//! `docgen serve`: the book built into memory and served over HTTP on loopback, rebuilt when its
+//! sources change, with open pages reloaded and lab runs startable from the page.
+//!
+//! - [`paths`]: raw request targets → site paths, strictly (traversal, encodings);
+//! - [`http`]: one request: Host allow-list, methods, files, injection, own routes;
+//! - [`reload`]: the live site (last good build, latest error) and the build-event stream;
+//! - [`watch`]: which file changes count, and debouncing them into one rebuild;
+//! - [`labs`]: the guarded lab routes and the `docgen lab run` child they stream.
+//!
+//! This module wires them: first build, bind, the accept loop (a thread per request, since
+//! event streams and lab runs hold their connection), the rebuild loop, and stopping on
+//! SIGINT/SIGTERM without leaving a lab container behind.
+
+pub mod http;
+pub mod labs;
+pub mod paths;
+pub mod reload;
+pub mod watch;
+
+use std::net::{IpAddr, SocketAddr};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+
+use crate::output::Output;
+use crate::pipeline;
+use crate::project::{DiscoverError, Project};
+
+use self::labs::LabRoutes;
+use self::reload::Live;
+
+/// How `serve` listens.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The address to bind (default 127.0.0.1).
+    pub bind: IpAddr,
+    /// The port; 0 picks a free one.
+    pub port: u16,
+    /// Open the site in a browser once it is up.
+    pub open: bool,
+}
+
+/// One build of the book at `root`, never panicking: the site, or the text to show instead.
+pub fn build_site(root: &std::path::Path) -> (Result<Output, String>, usize) {
+    let project = match Project::open(root) {
+        Ok(p) => p,
+        Err(DiscoverError::Config(d)) => return (Err(d.to_string()), 0),
+        Err(DiscoverError::Other(e)) => return (Err(format!("error: {e:#}")), 0),
+    };
+    match catch_unwind(AssertUnwindSafe(|| pipeline::build(&project))) {
+        Ok(Ok(built)) => {
+            if built.diagnostics.has_errors() {
+                (Err(built.diagnostics.render()), built.pages)
+            } else {
+                if built.diagnostics.warning_count() > 0 {
+                    eprint!("{}", built.diagnostics.render());
+                }
+                (Ok(built.output), built.pages)
+            }
+        }
+        Ok(Err(e)) => (Err(format!("error: {e:#}")), 0),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".into());
+            (
+                Err(format!(
+                    "error: the build panicked: {what}\n  hint: this is a bug in docgen; please report it with the page that caused it"
+                )),
+                0,
+            )
+        }
+    }
+}
+
+/// Runs the server until SIGINT/SIGTERM.
+pub fn run(project: &Project, opts: &Options) -> anyhow::Result<()> {
+    let root = std::fs::canonicalize(&project.root)
+        .with_context(|| format!("cannot resolve `{}`", project.root.display()))?;
+    let live = Arc::new(Live::default());
+    let started = Instant::now();
+    let (first, pages) = build_site(&root);
+    match &first {
+        Ok(_) => eprintln!(
+            "docgen serve: built {pages} pages in {:.0?}",
+            started.elapsed()
+        ),
+        Err(text) => eprintln!(
+            "{text}\ndocgen serve: the build failed; serving an error page until it is fixed"
+        ),
+    }
+    live.publish(first, "start");
+
+    let server = tiny_http::Server::http(SocketAddr::new(opts.bind, opts.port)).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot listen on {}:{}: {e}\n  hint: another program may use the port; pick another with --port N, or --port 0 for a free one",
+            opts.bind,
+            opts.port
+        )
+    })?;
+    let port = server
+        .server_addr()
+        .to_ip()
+        .map(|a| a.port())
+        .context("the server has no IP address")?;
+
+    let lab_routes = if opts.bind.is_loopback() {
+        Some(Arc::new(LabRoutes::new(root.clone())?))
+    } else {
+        eprintln!(
+            "docgen serve: bound to {}, which is not a loopback address: lab routes are off (labs start containers; run them with `docgen lab run NAME`)",
+            opts.bind
+        );
+        None
+    };
+
+    let filter = watch::Filter::new(project);
+    let (_watch, rebuild_tx, rebuild_rx) = watch::start(&filter)?;
+    {
+        let live = Arc::clone(&live);
+        let root = root.clone();
+        std::thread::Builder::new()
+            .name("docgen-rebuild".into())
+            .spawn(move || rebuild_loop(&root, &live, &rebuild_rx))
+            .context("cannot start the rebuild thread")?;
+    }
+    stop_on_signals(lab_routes.clone())?;
+
+    let host = match opts.bind {
+        IpAddr::V6(a) if a.is_loopback() => "[::1]".to_string(),
+        IpAddr::V6(a) => format!("[{a}]"),
+        IpAddr::V4(a) if a.is_unspecified() => "127.0.0.1".to_string(),
+        IpAddr::V4(a) => a.to_string(),
+    };
+    let url = format!("http://{host}:{port}/");
+    println!(
+        "Serving {} at {url} (Ctrl-C to stop)",
+        project.config.book.title.as_deref().unwrap_or("the book")
+    );
+    if opts.open {
+        open_browser(&url);
+    }
+
+    let ctx = Arc::new(http::Ctx {
+        live,
+        labs: lab_routes,
+        port,
+        bind: opts.bind,
+        root,
+        rebuild: rebuild_tx,
+    });
+    for req in server.incoming_requests() {
+        let ctx = Arc::clone(&ctx);
+        let spawned = std::thread::Builder::new()
+            .name("docgen-request".into())
+            .spawn(move || http::handle(req, &ctx));
+        if let Err(e) = spawned {
+            eprintln!("docgen serve: cannot start a request thread: {e}");
+        }
+    }
+    Ok(())
+}
+
+fn rebuild_loop(
+    root: &std::path::Path,
+    live: &Live,
+    rx: &std::sync::mpsc::Receiver<watch::Trigger>,
+) {
+    while let Some(changed) = watch::next_batch(rx) {
+        let started = Instant::now();
+        let (result, pages) = build_site(root);
+        let elapsed = started.elapsed();
+        let cause = if changed.is_empty() { "lab" } else { "edit" };
+        let what = match changed.as_slice() {
+            [] => "lab result".to_string(),
+            [one] => display(root, one),
+            [one, rest @ ..] => format!("{} and {} more", display(root, one), rest.len()),
+        };
+        match result {
+            Ok(output) => {
+                let n = live.publish(Ok(output), cause);
+                eprintln!("docgen serve: rebuild {n} ({what}): {pages} pages in {elapsed:.0?}");
+            }
+            Err(text) => {
+                let n = live.publish(Err(text.clone()), cause);
+                eprintln!(
+                    "{text}docgen serve: rebuild {n} ({what}) FAILED in {elapsed:.0?}; still serving the last good site"
+                );
+            }
+        }
+    }
+}
+
+fn display(root: &std::path::Path, p: &std::path::Path) -> String {
+    p.strip_prefix(root).unwrap_or(p).display().to_string()
+}
+
+/// SIGINT/SIGTERM: stop a running lab (it removes its container), then exit 130/143.
+fn stop_on_signals(labs: Option<Arc<LabRoutes>>) -> anyhow::Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+        .context("cannot install the SIGINT/SIGTERM handler")?;
+    std::thread::Builder::new()
+        .name("docgen-serve-signals".into())
+        .spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                eprintln!(
+                    "docgen serve: {}: stopping",
+                    crate::lab::signals::signal_name(sig)
+                );
+                if let Some(l) = &labs {
+                    l.stop();
+                }
+                std::process::exit(128 + sig);
+            }
+        })
+        .context("cannot start the signal thread")?;
+    Ok(())
+}
+
+fn open_browser(url: &str) {
+    let opener: PathBuf = ["xdg-open", "open"]
+        .iter()
+        .find_map(|p| crate::lab::engine::find_program(p))
+        .unwrap_or_else(|| PathBuf::from("xdg-open"));
+    let spawned = std::process::Command::new(&opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if let Err(e) = spawned {
+        eprintln!(
+            "docgen serve: cannot open a browser ({}: {e}); open {url} yourself",
+            opener.display()
+        );
+    }
+}
