@@ -409,7 +409,8 @@ pub fn build(project: &Project) -> anyhow::Result<Built> {
         if static_dir.is_dir() {
             for entry in walkdir::WalkDir::new(&static_dir).sort_by_file_name() {
                 let entry = entry?;
-                if entry.file_type().is_file() {
+                // serve.js is injected by `docgen serve` only; a built site never carries it.
+                if entry.file_type().is_file() && entry.file_name() != "serve.js" {
                     let rel = entry.path().strip_prefix(&static_dir)?;
                     output.copy(
                         format!("static/{}", rel.to_string_lossy().replace('\\', "/")),
