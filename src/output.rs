@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
+use rayon::prelude::*;
 
 /// The marker file docgen writes into every output directory it creates.
 pub const MARKER: &str = ".docgen-output";
@@ -116,22 +117,34 @@ impl Output {
             "This directory is written by docgen and replaced on every build.\n",
         )
         .with_context(|| format!("cannot write into `{}`", dir.display()))?;
-        for (rel, content) in &self.files {
-            let path = dir.join(rel);
-            if let Some(p) = path.parent() {
-                std::fs::create_dir_all(p)
-                    .with_context(|| format!("cannot create `{}`", p.display()))?;
-            }
-            match content {
-                Content::Bytes(b) => std::fs::write(&path, b)
-                    .with_context(|| format!("cannot write `{}`", path.display()))?,
-                Content::Copy(from) => {
-                    std::fs::copy(from, &path).with_context(|| {
-                        format!("cannot copy `{}` to `{}`", from.display(), path.display())
-                    })?;
-                }
+        // Directories first (each once), then the files in parallel: creating thousands of
+        // small files is mostly time in the kernel, and two threads get through it faster.
+        let mut dirs = std::collections::BTreeSet::new();
+        for rel in self.files.keys() {
+            if let Some((d, _)) = rel.rsplit_once('/') {
+                dirs.insert(d);
             }
         }
+        for d in dirs {
+            let p = dir.join(d);
+            std::fs::create_dir_all(&p)
+                .with_context(|| format!("cannot create `{}`", p.display()))?;
+        }
+        self.files
+            .par_iter()
+            .try_for_each(|(rel, content)| -> anyhow::Result<()> {
+                let path = dir.join(rel);
+                match content {
+                    Content::Bytes(b) => std::fs::write(&path, b)
+                        .with_context(|| format!("cannot write `{}`", path.display()))?,
+                    Content::Copy(from) => {
+                        std::fs::copy(from, &path).with_context(|| {
+                            format!("cannot copy `{}` to `{}`", from.display(), path.display())
+                        })?;
+                    }
+                }
+                Ok(())
+            })?;
         Ok(())
     }
 }

@@ -8,7 +8,9 @@
 //! JavaScript (`docgenSearch.shard(...)`) rather than JSON so the search also works from
 //! `file://`, where browsers refuse `fetch`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+
+use rayon::prelude::*;
 
 use serde::Serialize;
 use unicode_normalization::char::is_combining_mark;
@@ -103,38 +105,22 @@ fn hex(s: &str) -> String {
 
 /// Builds the index of one language.
 pub fn build(docs: &[Doc]) -> SearchIndex {
-    // term → doc → weight
-    let mut postings: BTreeMap<String, BTreeMap<u32, u32>> = BTreeMap::new();
-    for (i, doc) in docs.iter().enumerate() {
+    // Folding and splitting is most of the work and needs nothing shared: each section's terms
+    // with their weights are found in parallel, then merged in document order.
+    let per_doc: Vec<Vec<(String, u32)>> = docs.par_iter().map(doc_terms).collect();
+    // term → [(doc, weight)], docs ascending (they are merged in order).
+    let mut postings: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
+    for (i, terms) in per_doc.into_iter().enumerate() {
         let id = i as u32;
-        let mut add = |text: &str, weight: u32, cap: u32| {
-            let folded = fold(text);
-            for t in terms(&folded) {
-                let w = postings
-                    .entry(t.to_string())
-                    .or_default()
-                    .entry(id)
-                    .or_insert(0);
-                if *w < cap {
-                    *w += weight;
-                }
-            }
-        };
-        if doc.heading.is_empty() || doc.heading == doc.page_title {
-            add(&doc.page_title, W_TITLE, W_TITLE);
-        } else {
-            add(&doc.heading, W_HEADING, W_HEADING + W_TITLE);
+        for (t, w) in terms {
+            postings.entry(t).or_default().push((id, w));
         }
-        add(
-            &doc.text,
-            W_BODY,
-            W_BODY * MAX_BODY_COUNT + W_HEADING + W_TITLE,
-        );
     }
+    let postings: BTreeMap<String, Vec<(u32, u32)>> = postings.into_iter().collect();
 
     let mut shards: BTreeMap<String, BTreeMap<&str, Vec<u32>>> = BTreeMap::new();
     for (term, docs) in &postings {
-        let flat: Vec<u32> = docs.iter().flat_map(|(d, w)| [*d, *w]).collect();
+        let flat: Vec<u32> = docs.iter().flat_map(|&(d, w)| [d, w]).collect();
         shards
             .entry(shard_key(term))
             .or_default()
@@ -186,6 +172,43 @@ pub fn build(docs: &[Doc]) -> SearchIndex {
     index.stats.docs = docs.len();
     index.stats.terms = postings.len();
     index
+}
+
+/// The weighted terms of one section, each once, in first-seen order.
+fn doc_terms(doc: &Doc) -> Vec<(String, u32)> {
+    let mut weights: HashMap<&str, usize> = HashMap::new();
+    let mut out: Vec<(String, u32)> = Vec::new();
+    let title_or_heading = if doc.heading.is_empty() || doc.heading == doc.page_title {
+        (fold(&doc.page_title), W_TITLE, W_TITLE)
+    } else {
+        (fold(&doc.heading), W_HEADING, W_HEADING + W_TITLE)
+    };
+    let body = fold(&doc.text);
+    let parts = [
+        (
+            title_or_heading.0.as_str(),
+            title_or_heading.1,
+            title_or_heading.2,
+        ),
+        (
+            body.as_str(),
+            W_BODY,
+            W_BODY * MAX_BODY_COUNT + W_HEADING + W_TITLE,
+        ),
+    ];
+    for (text, weight, cap) in parts {
+        for t in terms(text) {
+            let slot = *weights.entry(t).or_insert_with(|| {
+                out.push((t.to_string(), 0));
+                out.len() - 1
+            });
+            let w = &mut out[slot].1;
+            if *w < cap {
+                *w += weight;
+            }
+        }
+    }
+    out
 }
 
 #[derive(Serialize)]

@@ -5,15 +5,11 @@
 
 use std::sync::OnceLock;
 
-use syntect::highlighting::Theme;
-use syntect::html::{css_for_theme_with_class_style, ClassStyle};
-use syntect::parsing::{
-    BasicScopeStackOp, ParseState, Scope, ScopeStack, SyntaxReference, SyntaxSet,
-};
-use syntect::util::LinesWithEndings;
+use std::collections::HashMap;
 
-/// The CSS class prefix of highlighted tokens (`hl-keyword`).
-const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
+use syntect::highlighting::{Color, FontStyle, Highlighter, Theme};
+use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxReference, SyntaxSet};
+use syntect::util::LinesWithEndings;
 
 fn syntax_set() -> &'static SyntaxSet {
     static SET: OnceLock<SyntaxSet> = OnceLock::new();
@@ -65,83 +61,214 @@ fn plain(code: &str) -> Vec<String> {
 
 fn highlighted(code: &str, syntax: &SyntaxReference) -> Option<Vec<String>> {
     let ss = syntax_set();
+    let styles = styles();
     let mut state = ParseState::new(syntax);
     let mut stack = ScopeStack::new();
     let mut out = Vec::new();
-    for line in LinesWithEndings::from(code) {
-        let ops = state.parse_line(line, ss).ok()?;
-        let mut html = String::with_capacity(line.len() * 2);
-        // Re-open the scopes still open from the previous line, so each line is balanced.
-        for scope in stack.as_slice() {
-            open_span(&mut html, *scope);
-        }
-        let mut open = stack.len();
-        let mut pos = 0;
-        for (at, op) in ops {
-            if at > pos {
-                html.push_str(&escape(&line[pos..at]));
-                pos = at;
+    CLASSES.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        for line in LinesWithEndings::from(code) {
+            let ops = state.parse_line(line, ss).ok()?;
+            let mut html = String::with_capacity(line.len() + line.len() / 2 + 16);
+            // Runs of text with the same style share one span; text in the default style of
+            // both themes needs none. Each line's spans are balanced.
+            let mut open: Option<std::rc::Rc<str>> = None;
+            let mut pos = 0;
+            let mut emit = |html: &mut String, text: &str, class: Option<std::rc::Rc<str>>| {
+                if text.is_empty() {
+                    return;
+                }
+                if open.as_deref() != class.as_deref() {
+                    if open.is_some() {
+                        html.push_str("</span>");
+                    }
+                    if let Some(c) = &class {
+                        html.push_str("<span class=\"");
+                        html.push_str(c);
+                        html.push_str("\">");
+                    }
+                    open = class;
+                }
+                escape_into(html, text);
+            };
+            for (at, op) in ops {
+                if at > pos {
+                    let class = cache.class(styles, stack.as_slice());
+                    emit(&mut html, &line[pos..at], class);
+                    pos = at;
+                }
+                stack.apply(&op).ok()?;
             }
-            stack
-                .apply_with_hook(&op, |basic, _| match basic {
-                    BasicScopeStackOp::Push(scope) => {
-                        open_span(&mut html, scope);
-                        open += 1;
-                    }
-                    BasicScopeStackOp::Pop => {
-                        if open > 0 {
-                            html.push_str("</span>");
-                            open -= 1;
-                        }
-                    }
-                })
-                .ok()?;
+            // The newline stays outside the span: the caller moves it after the line.
+            let rest = &line[pos..];
+            let (text, nl) = match rest.strip_suffix('\n') {
+                Some(t) => (t, "\n"),
+                None => (rest, ""),
+            };
+            let class = cache.class(styles, stack.as_slice());
+            emit(&mut html, text, class);
+            if open.is_some() {
+                html.push_str("</span>");
+            }
+            html.push_str(nl);
+            out.push(html);
         }
-        html.push_str(&escape(&line[pos..]));
-        for _ in 0..open {
-            html.push_str("</span>");
-        }
-        out.push(html);
-    }
-    Some(out)
+        Some(out)
+    })
 }
 
-fn open_span(html: &mut String, scope: Scope) {
-    thread_local! {
-        // Scope → "hl-a hl-b" class list; building it needs the global scope repository.
-        static CLASSES: std::cell::RefCell<std::collections::HashMap<Scope, String>> =
-            Default::default();
+thread_local! {
+    // Scope stack → its span's classes, resolved against both themes once per thread.
+    static CLASSES: std::cell::RefCell<ClassCache> = Default::default();
+}
+
+#[derive(Default)]
+struct ClassCache {
+    by_stack: HashMap<Vec<Scope>, Option<std::rc::Rc<str>>>,
+}
+
+impl ClassCache {
+    fn class(&mut self, styles: &Styles, stack: &[Scope]) -> Option<std::rc::Rc<str>> {
+        if let Some(c) = self.by_stack.get(stack) {
+            return c.clone();
+        }
+        let c = styles.classes(stack).map(std::rc::Rc::from);
+        self.by_stack.insert(stack.to_vec(), c.clone());
+        c
     }
-    CLASSES.with(|c| {
-        let mut c = c.borrow_mut();
-        let classes = c.entry(scope).or_insert_with(|| {
-            scope
-                .build_string()
-                .split('.')
-                .map(|atom| format!("hl-{atom}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        });
-        html.push_str("<span class=\"");
-        html.push_str(classes);
-        html.push_str("\">");
-    });
+}
+
+/// The light and dark themes, with the palette of each: a token's span carries the index of its
+/// colour in each theme (`l3 d5`) instead of its scope names, so the HTML stays small and the
+/// stylesheet is generated from the themes alone (it does not depend on the pages).
+struct Styles {
+    light: Palette,
+    dark: Palette,
+}
+
+struct Palette {
+    theme: Theme,
+    /// Index 0 is the theme's default foreground; the rest come from its rules, in order.
+    foregrounds: Vec<Color>,
+    /// Index 0 is "no background of its own"; the rest come from its rules, in order.
+    backgrounds: Vec<Color>,
+}
+
+const LIGHT_THEME: two_face::theme::EmbeddedThemeName =
+    two_face::theme::EmbeddedThemeName::InspiredGithub;
+const DARK_THEME: two_face::theme::EmbeddedThemeName =
+    two_face::theme::EmbeddedThemeName::OneHalfDark;
+
+fn styles() -> &'static Styles {
+    static STYLES: OnceLock<Styles> = OnceLock::new();
+    STYLES.get_or_init(|| {
+        let themes = two_face::theme::extra();
+        Styles {
+            light: Palette::new(themes.get(LIGHT_THEME).clone()),
+            dark: Palette::new(themes.get(DARK_THEME).clone()),
+        }
+    })
+}
+
+impl Palette {
+    fn new(theme: Theme) -> Palette {
+        let black = Color::BLACK;
+        let white = Color::WHITE;
+        let mut foregrounds = vec![theme.settings.foreground.unwrap_or(black)];
+        let mut backgrounds = vec![theme.settings.background.unwrap_or(white)];
+        for item in &theme.scopes {
+            if let Some(c) = item.style.foreground {
+                if !foregrounds.contains(&c) {
+                    foregrounds.push(c);
+                }
+            }
+            if let Some(c) = item.style.background {
+                if !backgrounds.contains(&c) {
+                    backgrounds.push(c);
+                }
+            }
+        }
+        Palette {
+            theme,
+            foregrounds,
+            backgrounds,
+        }
+    }
+
+    /// (foreground index, background index, font style) of a scope stack.
+    fn style(&self, stack: &[Scope]) -> (usize, usize, FontStyle) {
+        let style = Highlighter::new(&self.theme).style_for_stack(stack);
+        let fg = self
+            .foregrounds
+            .iter()
+            .position(|c| *c == style.foreground)
+            .unwrap_or(0);
+        let bg = self
+            .backgrounds
+            .iter()
+            .position(|c| *c == style.background)
+            .unwrap_or(0);
+        (fg, bg, style.font_style)
+    }
+}
+
+impl Styles {
+    /// The classes of a token with this scope stack; `None` when both themes show it in their
+    /// default style.
+    fn classes(&self, stack: &[Scope]) -> Option<String> {
+        let (lf, lb, ls) = self.light.style(stack);
+        let (df, db, ds) = self.dark.style(stack);
+        let mut c = Vec::new();
+        // Both themes' classes whenever either differs from its default, so that the other
+        // theme's rule cannot leak through (index 0 is the default colour).
+        if lf != 0 || df != 0 {
+            c.push(format!("l{lf}"));
+            c.push(format!("d{df}"));
+        }
+        if lb != 0 || db != 0 {
+            c.push(format!("lb{lb}"));
+            c.push(format!("db{db}"));
+        }
+        for (style, flag, name) in [
+            (ls, FontStyle::BOLD, "lB"),
+            (ls, FontStyle::ITALIC, "lI"),
+            (ls, FontStyle::UNDERLINE, "lU"),
+            (ds, FontStyle::BOLD, "dB"),
+            (ds, FontStyle::ITALIC, "dI"),
+            (ds, FontStyle::UNDERLINE, "dU"),
+        ] {
+            if style.contains(flag) {
+                c.push(name.to_string());
+            }
+        }
+        (!c.is_empty()).then(|| c.join(" "))
+    }
 }
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    let mut out = String::with_capacity(s.len() + 8);
+    escape_into(&mut out, s);
     out
+}
+
+/// Appends `s` to `out`, escaped for HTML element content and attribute values.
+pub fn escape_into(out: &mut String, s: &str) {
+    let mut last = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let rep = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&s[last..i]);
+        out.push_str(rep);
+        last = i + 1;
+    }
+    out.push_str(&s[last..]);
 }
 
 /// The stylesheet for highlighted code: the light theme by default, the dark theme under
@@ -149,37 +276,52 @@ pub fn escape(s: &str) -> String {
 pub fn stylesheet() -> &'static str {
     static CSS: OnceLock<String> = OnceLock::new();
     CSS.get_or_init(|| {
-        let themes = two_face::theme::extra();
-        let light = themes.get(two_face::theme::EmbeddedThemeName::InspiredGithub);
-        let dark = themes.get(two_face::theme::EmbeddedThemeName::OneHalfDark);
-        let mut css = String::from("/* Generated by docgen from syntect themes. */\n");
-        css.push_str(&theme_css(light, ""));
-        css.push_str(&theme_css(dark, "html.dark "));
+        let s = styles();
+        let mut css = String::from(
+            "/* Generated by docgen from syntect themes: l<n>/d<n> are colours of the light and dark themes. */\n",
+        );
+        palette_css(&mut css, &s.light, "", 'l');
+        // The dark rules come later and are more specific: they override every light class.
+        palette_css(&mut css, &s.dark, "html.dark ", 'd');
         css
     })
 }
 
-fn theme_css(theme: &Theme, prefix: &str) -> String {
-    let css = css_for_theme_with_class_style(theme, CLASS_STYLE).unwrap_or_default();
-    let mut out = String::with_capacity(css.len() + 1024);
-    // Scope every rule to highlighted blocks, and to the dark root for the dark theme.
-    for line in css.lines() {
-        let t = line.trim_start();
-        if t.starts_with('.') && (t.ends_with('{') || t.ends_with(',')) {
-            let sel = t.trim_end_matches(['{', ',']).trim();
-            let end = if t.ends_with('{') { " {" } else { "," };
-            // The theme's background/foreground rule targets `.hl-code`: map it to the block.
-            if sel == ".hl-code" {
-                out.push_str(&format!("{prefix}pre.code{end}\n"));
-            } else {
-                out.push_str(&format!("{prefix}pre.code {sel}{end}\n"));
-            }
-        } else {
-            out.push_str(line);
-            out.push('\n');
-        }
+fn palette_css(css: &mut String, p: &Palette, root: &str, letter: char) {
+    let hex = |c: &Color| format!("#{:02x}{:02x}{:02x}", c.r, c.g, c.b);
+    css.push_str(&format!(
+        "{root}pre.code {{ color: {}; background-color: {}; }}\n",
+        hex(&p.foregrounds[0]),
+        hex(&p.backgrounds[0])
+    ));
+    for (i, c) in p.foregrounds.iter().enumerate() {
+        css.push_str(&format!(
+            "{root}pre.code .{letter}{i} {{ color: {}; }}\n",
+            hex(c)
+        ));
     }
-    out
+    css.push_str(&format!(
+        "{root}pre.code .{letter}b0 {{ background-color: transparent; }}\n"
+    ));
+    for (i, c) in p.backgrounds.iter().enumerate().skip(1) {
+        css.push_str(&format!(
+            "{root}pre.code .{letter}b{i} {{ background-color: {}; }}\n",
+            hex(c)
+        ));
+    }
+    if letter == 'd' {
+        // In the dark theme the light theme's font styles are undone first.
+        css.push_str(
+            "html.dark pre.code .lB { font-weight: normal; }\n\
+             html.dark pre.code .lI { font-style: normal; }\n\
+             html.dark pre.code .lU { text-decoration: none; }\n",
+        );
+    }
+    css.push_str(&format!(
+        "{root}pre.code .{letter}B {{ font-weight: bold; }}\n\
+         {root}pre.code .{letter}I {{ font-style: italic; }}\n\
+         {root}pre.code .{letter}U {{ text-decoration: underline; }}\n"
+    ));
 }
 
 #[cfg(test)]
@@ -235,7 +377,16 @@ mod tests {
     #[test]
     fn stylesheet_has_light_and_dark_rules() {
         let css = stylesheet();
-        assert!(css.contains("pre.code .hl-"));
-        assert!(css.contains("html.dark pre.code"));
+        assert!(css.contains("pre.code .l1 {"));
+        assert!(css.contains("html.dark pre.code .d1 {"));
+        // Every class the HTML uses has a rule.
+        let html = highlight_lines("# c\n[Unit]\nA=1\n", Some("ini")).concat();
+        for class in html
+            .split("class=\"")
+            .skip(1)
+            .flat_map(|s| s.split('"').next().unwrap().split(' '))
+        {
+            assert!(css.contains(&format!("pre.code .{class} {{")), "{class}");
+        }
     }
 }
