@@ -39,14 +39,80 @@ impl Rng {
 }
 
 const EN_WORDS: &[&str] = &[
-    "the", "service", "socket", "worker", "request", "proxy", "upstream", "timeout", "process",
-    "user", "group", "file", "directory", "permission", "restart", "reload", "journal", "unit",
-    "deploy", "release", "static", "media", "database", "migration", "settings", "secret",
-    "environment", "variable", "header", "buffer", "connection", "client", "server", "port",
-    "address", "certificate", "log", "error", "status", "command", "shell", "path", "module",
-    "application", "gunicorn", "nginx", "systemd", "django", "python", "virtualenv", "a", "of",
-    "to", "and", "when", "then", "is", "runs", "listens", "on", "with", "for", "after", "before",
-    "every", "only", "never", "each", "which", "starts", "stops", "writes", "reads", "checks",
+    "the",
+    "service",
+    "socket",
+    "worker",
+    "request",
+    "proxy",
+    "upstream",
+    "timeout",
+    "process",
+    "user",
+    "group",
+    "file",
+    "directory",
+    "permission",
+    "restart",
+    "reload",
+    "journal",
+    "unit",
+    "deploy",
+    "release",
+    "static",
+    "media",
+    "database",
+    "migration",
+    "settings",
+    "secret",
+    "environment",
+    "variable",
+    "header",
+    "buffer",
+    "connection",
+    "client",
+    "server",
+    "port",
+    "address",
+    "certificate",
+    "log",
+    "error",
+    "status",
+    "command",
+    "shell",
+    "path",
+    "module",
+    "application",
+    "gunicorn",
+    "nginx",
+    "systemd",
+    "django",
+    "python",
+    "virtualenv",
+    "a",
+    "of",
+    "to",
+    "and",
+    "when",
+    "then",
+    "is",
+    "runs",
+    "listens",
+    "on",
+    "with",
+    "for",
+    "after",
+    "before",
+    "every",
+    "only",
+    "never",
+    "each",
+    "which",
+    "starts",
+    "stops",
+    "writes",
+    "reads",
+    "checks",
 ];
 
 const VI_SENTENCES: &[&str] = &[
@@ -83,7 +149,13 @@ const EN_TITLES: &[&str] = &[
 ];
 
 /// The headings of every page, in order; links aim at these anchors.
-const SECTIONS: &[&str] = &["Overview", "Configuration", "Steps", "Troubleshooting", "Reference"];
+const SECTIONS: &[&str] = &[
+    "Overview",
+    "Configuration",
+    "Steps",
+    "Troubleshooting",
+    "Reference",
+];
 
 fn sentence(rng: &mut Rng) -> String {
     let n = 8 + rng.below(12);
@@ -253,7 +325,10 @@ fn main() {
     let mut out: Option<PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        let mut value = || args.next().unwrap_or_else(|| usage(&format!("{a} needs a value")));
+        let mut value = || {
+            args.next()
+                .unwrap_or_else(|| usage(&format!("{a} needs a value")))
+        };
         match a.as_str() {
             "--pages" => pages = value().parse().unwrap_or_else(|_| usage("bad --pages")),
             "--seed" => seed = value().parse().unwrap_or_else(|_| usage("bad --seed")),

@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 
 use super::process::{self, Run};
+use super::session::Sessions;
 use super::signals::CancelToken;
 use super::{LABEL_KEEP, LABEL_LAB, LABEL_MANAGED, LABEL_OWNER_PID, LABEL_OWNER_START};
 
@@ -100,6 +101,8 @@ pub trait Engine {
 pub struct CliEngine {
     program: String,
     cancel: CancelToken,
+    /// One shell session per container for scripts without stdin (see `session`).
+    sessions: std::sync::Arc<Sessions>,
 }
 
 /// How long short engine commands (inspect, run -d, rm) may take.
@@ -130,6 +133,7 @@ impl CliEngine {
         Ok(CliEngine {
             program: program.to_string(),
             cancel,
+            sessions: Default::default(),
         })
     }
 
@@ -304,6 +308,19 @@ impl Engine for CliEngine {
         stdin: Option<&[u8]>,
         timeout: Duration,
     ) -> anyhow::Result<ExecOutput> {
+        if stdin.is_none() {
+            let start = || {
+                let mut c = self.cmd();
+                c.args(["exec", "-i", container, "sh", "-s"]);
+                c
+            };
+            if let Some(out) = self
+                .sessions
+                .run(container, start, script, timeout, &self.cancel)?
+            {
+                return Ok(out);
+            }
+        }
         let mut c = self.cmd();
         c.arg("exec");
         if stdin.is_some() {
@@ -335,6 +352,8 @@ impl Engine for CliEngine {
     }
 
     fn restart(&self, container: &str) -> anyhow::Result<()> {
+        // The restart ends the session's shell; the next exec starts a new one.
+        self.sessions.end(container);
         let mut c = self.cmd();
         c.args(["restart", "-t", "20", container]);
         let out = process::run(
@@ -356,6 +375,7 @@ impl Engine for CliEngine {
     }
 
     fn remove(&self, container: &str) -> anyhow::Result<()> {
+        self.sessions.end(container);
         let out = self.short(&["rm", "-f", "-v", container])?;
         if !out.success() && !out.stderr_text().to_lowercase().contains("no such") {
             bail!(

@@ -6,6 +6,8 @@
 //! - [`spec`]: the `lab.yaml` schema, its validation with `file:line` diagnostics, variant edits;
 //! - [`engine`]: the container engine (Docker or Podman CLI) behind a trait, and cleanup sweeps;
 //! - [`process`]: running engine commands with deadlines and cancellation;
+//! - [`session`]: one long-lived shell per container that runs the probes (one `exec`, not one
+//!   per probe);
 //! - [`signals`]: SIGINT/SIGTERM turned into a cancellation every blocking call observes;
 //! - [`image`]: the content hash of a lab's inputs, the build context, cached builds;
 //! - [`checks`]: what each check runs in the container and how its output is judged;
@@ -23,6 +25,7 @@ pub mod image;
 pub mod process;
 pub mod report;
 pub mod runner;
+pub mod session;
 pub mod signals;
 pub mod spec;
 
