@@ -4,7 +4,9 @@
 //! directory it created itself (it leaves a marker file inside).
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use rayon::prelude::*;
@@ -26,9 +28,101 @@ pub enum Content {
 pub struct Output {
     /// The files.
     pub files: BTreeMap<String, Content>,
+    /// Where [`Output::stash`] writes files right away (see [`Output::staged_for`]).
+    staging: Option<Arc<Staging>>,
+}
+
+/// The staging directory of a build that writes as it goes; removed on drop unless it was moved
+/// into place.
+#[derive(Debug)]
+struct Staging {
+    dir: PathBuf,
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        // After a successful swap the directory is the site and no longer at this path.
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The sibling directories of `out` that a write uses: (new, old).
+fn sibling_dirs(out: &Path) -> anyhow::Result<(PathBuf, PathBuf, PathBuf)> {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .context("the output directory needs a name")?;
+    let pid = std::process::id();
+    let tmp = parent.join(format!(".{name}.docgen-new-{pid}"));
+    let old = parent.join(format!(".{name}.docgen-old-{pid}"));
+    Ok((parent, tmp, old))
 }
 
 impl Output {
+    /// An output for a site that will be written to `out` with [`Output::write_atomic`]: files
+    /// given to [`Output::stash`] are written at once into the staging directory beside `out`
+    /// (the one `write_atomic` moves into place), so a large site is never all in memory. The
+    /// staging directory is removed if the output is dropped without being written.
+    pub fn staged_for(out: &Path) -> anyhow::Result<Output> {
+        let (parent, tmp, _) = sibling_dirs(out)?;
+        std::fs::create_dir_all(&parent)
+            .with_context(|| format!("cannot create `{}`", parent.display()))?;
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(&tmp)
+            .with_context(|| format!("cannot create `{}`", tmp.display()))?;
+        Ok(Output {
+            files: BTreeMap::new(),
+            staging: Some(Arc::new(Staging { dir: tmp })),
+        })
+    }
+
+    /// A generated file's content for [`Output::put`]: the bytes, or (for a staged output) the
+    /// file written into the staging directory now. Safe to call from many threads.
+    pub fn stash(&self, path: &str, bytes: Vec<u8>) -> anyhow::Result<Content> {
+        let Some(staging) = &self.staging else {
+            return Ok(Content::Bytes(bytes));
+        };
+        let dest = staging.dir.join(path);
+        if let Some(p) = dest.parent() {
+            std::fs::create_dir_all(p)
+                .with_context(|| format!("cannot create `{}`", p.display()))?;
+        }
+        std::fs::write(&dest, &bytes)
+            .with_context(|| format!("cannot write `{}`", dest.display()))?;
+        Ok(Content::Copy(dest))
+    }
+
+    /// Like [`Output::stash`] for a file given in pieces, written one after the other.
+    pub fn stash_parts(&self, path: &str, parts: &[&[u8]]) -> anyhow::Result<Content> {
+        let Some(staging) = &self.staging else {
+            return Ok(Content::Bytes(parts.concat()));
+        };
+        let dest = staging.dir.join(path);
+        if let Some(p) = dest.parent() {
+            std::fs::create_dir_all(p)
+                .with_context(|| format!("cannot create `{}`", p.display()))?;
+        }
+        let write = || -> std::io::Result<()> {
+            let mut f = std::io::BufWriter::new(std::fs::File::create(&dest)?);
+            for part in parts {
+                f.write_all(part)?;
+            }
+            f.flush()
+        };
+        write().with_context(|| format!("cannot write `{}`", dest.display()))?;
+        Ok(Content::Copy(dest))
+    }
+
+    /// Adds a file's content (from [`Output::stash`]).
+    pub fn put(&mut self, path: impl Into<String>, content: Content) {
+        self.files.insert(path.into(), content);
+    }
+
     /// Adds a generated file.
     pub fn add(&mut self, path: impl Into<String>, bytes: impl Into<Vec<u8>>) {
         self.files.insert(path.into(), Content::Bytes(bytes.into()));
@@ -49,14 +143,6 @@ impl Output {
 
     /// Writes the site to `out` atomically.
     pub fn write_atomic(&self, out: &Path) -> anyhow::Result<()> {
-        let parent = out
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let name = out
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .context("the output directory needs a name")?;
         if out.exists() {
             if !out.is_dir() {
                 bail!(
@@ -76,12 +162,19 @@ impl Output {
                 );
             }
         }
-        std::fs::create_dir_all(parent)
+        let (parent, tmp, old) = sibling_dirs(out)?;
+        std::fs::create_dir_all(&parent)
             .with_context(|| format!("cannot create `{}`", parent.display()))?;
-        let pid = std::process::id();
-        let tmp = parent.join(format!(".{name}.docgen-new-{pid}"));
-        let old = parent.join(format!(".{name}.docgen-old-{pid}"));
-        let _ = std::fs::remove_dir_all(&tmp);
+        match &self.staging {
+            Some(s) if s.dir != tmp => bail!(
+                "this output is staged for another directory than `{}`",
+                out.display()
+            ),
+            Some(_) => {}
+            None => {
+                let _ = std::fs::remove_dir_all(&tmp);
+            }
+        }
         let result = self.write_into(&tmp);
         if let Err(e) = result {
             let _ = std::fs::remove_dir_all(&tmp);
@@ -137,6 +230,8 @@ impl Output {
                 match content {
                     Content::Bytes(b) => std::fs::write(&path, b)
                         .with_context(|| format!("cannot write `{}`", path.display()))?,
+                    // Already written there by `stash`.
+                    Content::Copy(from) if *from == path => {}
                     Content::Copy(from) => {
                         std::fs::copy(from, &path).with_context(|| {
                             format!("cannot copy `{}` to `{}`", from.display(), path.display())

@@ -98,6 +98,17 @@ impl LabIndex {
 
 /// Builds the whole site in memory.
 pub fn build(project: &Project) -> anyhow::Result<Built> {
+    build_with(project, Output::default())
+}
+
+/// Builds the whole site for writing to `out`: pages, print page and search index go to disk
+/// (the staging directory of [`Output::write_atomic`]) as they are made, so memory does not
+/// grow with the site's output.
+pub fn build_into(project: &Project, out: &Path) -> anyhow::Result<Built> {
+    build_with(project, Output::staged_for(out)?)
+}
+
+fn build_with(project: &Project, mut output: Output) -> anyhow::Result<Built> {
     let started = Instant::now();
     let config = &project.config;
     let root = &project.root;
@@ -108,7 +119,6 @@ pub fn build(project: &Project) -> anyhow::Result<Built> {
     diagnostics.extend(lab_diags);
 
     let languages = plan_languages(project);
-    let mut output = Output::default();
     let mut page_count = 0;
     let mut search_stats = Vec::new();
 
@@ -213,7 +223,7 @@ pub fn build(project: &Project) -> anyhow::Result<Built> {
 
     for (lang, tree, b) in &built_langs {
         let labels = ThemeLabels::for_language(&lang.code);
-        let rendered: Vec<anyhow::Result<(String, String)>> = b
+        let rendered: Vec<anyhow::Result<(String, crate::output::Content)>> = b
             .pages
             .par_iter()
             .map(|p| {
@@ -283,12 +293,13 @@ pub fn build(project: &Project) -> anyhow::Result<Built> {
                 ctx.insert("additional_css", &additional(&html_cfg.additional_css));
                 ctx.insert("additional_js", &additional(&html_cfg.additional_js));
                 let html = templates.render("page.html", &ctx)?;
-                Ok((url, html))
+                let content = output.stash(&url, html.into_bytes())?;
+                Ok((url, content))
             })
             .collect();
         for r in rendered {
-            let (url, html) = r?;
-            output.add(url, html);
+            let (url, content) = r?;
+            output.put(url, content);
         }
         page_count += b.pages.len();
 
@@ -321,21 +332,51 @@ pub fn build(project: &Project) -> anyhow::Result<Built> {
 
         if html_cfg.print.enable {
             let mut ctx = base_context(config, lang);
-            let chapters: Vec<PrintChapter> = b
-                .pages
-                .iter()
-                .map(|p| PrintChapter {
-                    title: &p.title,
-                    content: &p.rendered.html,
-                })
-                .collect();
-            ctx.insert("chapters", &chapters);
             ctx.insert("root", &prefix_to_root(&lang.prefix));
             ctx.insert("default_theme", default_theme);
-            output.add(
-                format!("{}print.html", lang.prefix),
-                templates.render("print.html", &ctx)?,
-            );
+            let path = format!("{}print.html", lang.prefix);
+            // The template gets a marker in place of each chapter's content and the chapters
+            // are written between the pieces, so the whole book is never one more string in
+            // memory (and in tera's context). A template that does not output the content as
+            // is gets the real content instead.
+            let markers: Vec<String> = (0..b.pages.len())
+                .map(|i| format!("\u{1}docgen-print-chapter-{i}\u{1}"))
+                .collect();
+            let with = |contents: &mut dyn Iterator<Item = &str>| {
+                let chapters: Vec<PrintChapter> = b
+                    .pages
+                    .iter()
+                    .zip(contents)
+                    .map(|(p, content)| PrintChapter {
+                        title: &p.title,
+                        content,
+                    })
+                    .collect();
+                let mut ctx = ctx.clone();
+                ctx.insert("chapters", &chapters);
+                templates.render("print.html", &ctx)
+            };
+            let skeleton = with(&mut markers.iter().map(String::as_str))?;
+            let mut parts: Vec<&[u8]> = Vec::with_capacity(2 * markers.len() + 1);
+            let mut rest = skeleton.as_str();
+            for (m, p) in markers.iter().zip(&b.pages) {
+                match rest.split_once(m.as_str()) {
+                    Some((before, after)) => {
+                        parts.push(before.as_bytes());
+                        parts.push(p.rendered.html.as_bytes());
+                        rest = after;
+                    }
+                    None => break,
+                }
+            }
+            let content = if parts.len() == 2 * markers.len() && !rest.contains('\u{1}') {
+                parts.push(rest.as_bytes());
+                output.stash_parts(&path, &parts)?
+            } else {
+                let html = with(&mut b.pages.iter().map(|p| p.rendered.html.as_str()))?;
+                output.stash(&path, html.into_bytes())?
+            };
+            output.put(path, content);
         }
 
         // Aliases: old paths that now redirect to a page.
@@ -368,7 +409,9 @@ pub fn build(project: &Project) -> anyhow::Result<Built> {
             .collect();
         let index = search::build(&docs);
         for (path, content) in index.files {
-            output.add(format!("search/{}/{path}", lang.code), content);
+            let path = format!("search/{}/{path}", lang.code);
+            let content = output.stash(&path, content.into_bytes())?;
+            output.put(path, content);
         }
         search_stats.push((lang.code.clone(), index.stats));
 

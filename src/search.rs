@@ -105,15 +105,37 @@ fn hex(s: &str) -> String {
 
 /// Builds the index of one language.
 pub fn build(docs: &[Doc]) -> SearchIndex {
-    // Folding and splitting is most of the work and needs nothing shared: each section's terms
-    // with their weights are found in parallel, then merged in document order.
-    let per_doc: Vec<Vec<(String, u32)>> = docs.par_iter().map(doc_terms).collect();
-    // term → [(doc, weight)], docs ascending (they are merged in order).
+    // Folding and splitting is most of the work and needs nothing shared: sections are indexed
+    // in parallel, a chunk at a time (so the terms of all sections are never held at once),
+    // and the chunks merged in document order.
+    const CHUNK: usize = 512;
+    let partials: Vec<HashMap<String, Vec<(u32, u32)>>> = docs
+        .par_chunks(CHUNK)
+        .enumerate()
+        .map(|(c, chunk)| {
+            let mut part: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
+            for (k, doc) in chunk.iter().enumerate() {
+                let id = (c * CHUNK + k) as u32;
+                doc_terms(doc, |t, w| match part.get_mut(t) {
+                    Some(v) => v.push((id, w)),
+                    None => {
+                        part.insert(t.to_string(), vec![(id, w)]);
+                    }
+                });
+            }
+            part
+        })
+        .collect();
+    // term → [(doc, weight)], docs ascending (chunks are merged in order).
     let mut postings: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
-    for (i, terms) in per_doc.into_iter().enumerate() {
-        let id = i as u32;
-        for (t, w) in terms {
-            postings.entry(t).or_default().push((id, w));
+    for part in partials {
+        for (t, mut v) in part {
+            match postings.get_mut(&t) {
+                Some(all) => all.append(&mut v),
+                None => {
+                    postings.insert(t, v);
+                }
+            }
         }
     }
     let postings: BTreeMap<String, Vec<(u32, u32)>> = postings.into_iter().collect();
@@ -174,41 +196,39 @@ pub fn build(docs: &[Doc]) -> SearchIndex {
     index
 }
 
-/// The weighted terms of one section, each once, in first-seen order.
-fn doc_terms(doc: &Doc) -> Vec<(String, u32)> {
-    let mut weights: HashMap<&str, usize> = HashMap::new();
-    let mut out: Vec<(String, u32)> = Vec::new();
-    let title_or_heading = if doc.heading.is_empty() || doc.heading == doc.page_title {
+/// Calls `f` with each term of one section and its weight, each term once, in first-seen order.
+fn doc_terms(doc: &Doc, mut f: impl FnMut(&str, u32)) {
+    let (head, weight, cap) = if doc.heading.is_empty() || doc.heading == doc.page_title {
         (fold(&doc.page_title), W_TITLE, W_TITLE)
     } else {
         (fold(&doc.heading), W_HEADING, W_HEADING + W_TITLE)
     };
     let body = fold(&doc.text);
     let parts = [
-        (
-            title_or_heading.0.as_str(),
-            title_or_heading.1,
-            title_or_heading.2,
-        ),
+        (head.as_str(), weight, cap),
         (
             body.as_str(),
             W_BODY,
             W_BODY * MAX_BODY_COUNT + W_HEADING + W_TITLE,
         ),
     ];
+    let mut slots: HashMap<&str, usize> = HashMap::new();
+    let mut found: Vec<(&str, u32)> = Vec::new();
     for (text, weight, cap) in parts {
         for t in terms(text) {
-            let slot = *weights.entry(t).or_insert_with(|| {
-                out.push((t.to_string(), 0));
-                out.len() - 1
+            let slot = *slots.entry(t).or_insert_with(|| {
+                found.push((t, 0));
+                found.len() - 1
             });
-            let w = &mut out[slot].1;
+            let w = &mut found[slot].1;
             if *w < cap {
                 *w += weight;
             }
         }
     }
-    out
+    for (t, w) in found {
+        f(t, w);
+    }
 }
 
 #[derive(Serialize)]

@@ -38,7 +38,7 @@ pub fn execute(root: Option<&Path>, args: &BuildArgs) -> anyhow::Result<ExitCode
         Some(p) => std::env::current_dir()?.join(p),
         None => project.build_dir(),
     };
-    let built = pipeline::build(&project)?;
+    let built = pipeline::build_into(&project, &out)?;
     eprint!("{}", built.diagnostics.render());
     let errors = built.diagnostics.error_count();
     let warnings = built.diagnostics.warning_count();
