@@ -129,7 +129,7 @@ fn lab_test_wsgi_settings_passes_and_every_variant_is_caught() {
     let args = ["lab", "test", "wsgi-settings"];
     let o = book.run(&args);
     assert_eq!(o.status.code(), Some(0), "{}", dump(&args, &o));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("test result: ok. 1 labs"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("lab test: all 1 labs ok"));
 }
 
 /// A broken unit: one worker instead of three.

@@ -373,9 +373,9 @@ pub fn render_test_human(tests: &[LabTest]) -> String {
         .map(|t| t.lab.as_str())
         .collect();
     if bad.is_empty() {
-        s.push_str(&format!("test result: ok. {} labs\n", tests.len()));
+        s.push_str(&format!("lab test: all {} labs ok\n", tests.len()));
     } else {
-        s.push_str(&format!("test result: FAILED: {}\n", bad.join(", ")));
+        s.push_str(&format!("lab test: FAILED: {}\n", bad.join(", ")));
     }
     s
 }
