@@ -50,6 +50,16 @@ impl Page {
     pub fn body(&self) -> &str {
         &self.text[self.body_start..]
     }
+
+    /// Where this page's translation into `lang` lives in that language's tree: the same path,
+    /// unless front matter names another (`translations: { en: other.md }`).
+    pub fn translation_path(&self, lang: &str) -> PathBuf {
+        self.front
+            .translations
+            .get(lang)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| self.rel.clone())
+    }
 }
 
 /// Splits and validates a page. `display_path` names the file in diagnostics.

@@ -188,13 +188,7 @@ fn build_with(project: &Project, mut output: Output) -> anyhow::Result<Built> {
                 continue;
             }
             for p in &b.pages {
-                let target = p
-                    .page
-                    .front
-                    .translations
-                    .get(&other.code)
-                    .map(PathBuf::from)
-                    .unwrap_or_else(|| p.page.rel.clone());
+                let target = p.page.translation_path(&other.code);
                 if !available[other.code.as_str()].contains(&target) {
                     diagnostics.push(
                         Diagnostic::warning(
@@ -234,13 +228,7 @@ fn build_with(project: &Project, mut output: Output) -> anyhow::Result<Built> {
                 let switch: Vec<LangLink> = languages
                     .iter()
                     .map(|other| {
-                        let target = p
-                            .page
-                            .front
-                            .translations
-                            .get(&other.code)
-                            .map(PathBuf::from)
-                            .unwrap_or_else(|| p.page.rel.clone());
+                        let target = p.page.translation_path(&other.code);
                         let exists = available
                             .get(other.code.as_str())
                             .is_some_and(|s| s.contains(&target));
