@@ -119,7 +119,7 @@ fn build_with(project: &Project, mut output: Output) -> anyhow::Result<Built> {
     diagnostics.extend(lab_diags);
 
     let languages = plan_languages(project);
-    let mut page_count = 0;
+    let mut sitemap_urls: Vec<String> = Vec::new();
     let mut search_stats = Vec::new();
 
     // Load, parse and render every language first: links are checked across the whole site.
@@ -287,9 +287,9 @@ fn build_with(project: &Project, mut output: Output) -> anyhow::Result<Built> {
             .collect();
         for r in rendered {
             let (url, content) = r?;
+            sitemap_urls.push(url.clone());
             output.put(url, content);
         }
-        page_count += b.pages.len();
 
         // The sidebar is written once per language (toc.js, inserted by each page as it loads)
         // instead of into every page: a page's size stays independent of the book's size.
@@ -480,14 +480,14 @@ fn build_with(project: &Project, mut output: Output) -> anyhow::Result<Built> {
     }
     output.add(
         "sitemap.xml",
-        sitemap(&output, html_cfg.site_url.as_deref()),
+        sitemap(&sitemap_urls, html_cfg.site_url.as_deref()),
     );
     output.add(".nojekyll", "");
 
     Ok(Built {
         output,
         diagnostics,
-        pages: page_count,
+        pages: sitemap_urls.len(),
         languages: languages.iter().map(|l| l.code.clone()).collect(),
         inputs,
         elapsed: started.elapsed(),
@@ -544,27 +544,20 @@ fn redirect(templates: &Templates, lang: &str, title: &str, url: &str) -> anyhow
     templates.render("redirect.html", &ctx)
 }
 
-fn sitemap(output: &Output, site_url: Option<&str>) -> String {
+/// The sitemap of the content pages (not redirects, the print page or 404), in build order.
+fn sitemap(urls: &[String], site_url: Option<&str>) -> String {
     let base = site_url
         .map(|u| format!("{}/", u.trim_end_matches('/')))
         .unwrap_or_default();
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
-    for path in output.files.keys() {
-        if path.ends_with(".html") && path != "404.html" && !path.ends_with("print.html") {
-            if let Some(crate::output::Content::Bytes(b)) = output.files.get(path) {
-                // Redirect pages are not content.
-                if b.windows(18).any(|w| w == b"http-equiv=\"refres") {
-                    continue;
-                }
-            }
-            xml.push_str(&format!(
-                "  <url><loc>{}{}</loc></url>\n",
-                escape(&base),
-                escape(path)
-            ));
-        }
+    for url in urls {
+        xml.push_str(&format!(
+            "  <url><loc>{}{}</loc></url>\n",
+            escape(&base),
+            escape(url)
+        ));
     }
     xml.push_str("</urlset>\n");
     xml

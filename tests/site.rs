@@ -35,6 +35,15 @@ fn both_language_trees_are_built_with_a_root_redirect() {
     assert!(vi.contains("<html lang=\"vi\""));
     assert!(vi.contains("<link rel=\"alternate\" hreflang=\"en\" href=\"../en/service.html\">"));
     assert!(vi.contains("Trang sau"), "theme strings are translated");
+    let sitemap = std::fs::read_to_string(out.join("sitemap.xml")).unwrap();
+    assert!(
+        sitemap.contains("<loc>vi/service.html</loc>")
+            && sitemap.contains("<loc>en/service.html</loc>")
+    );
+    assert!(
+        !sitemap.contains("<loc>index.html</loc>"),
+        "the root redirect is not content: {sitemap}"
+    );
     let en = std::fs::read_to_string(out.join("en/service.html")).unwrap();
     assert!(en.contains("<html lang=\"en\"") && en.contains(">Next<"));
 }

@@ -288,17 +288,7 @@ impl<'e> Runner<'e> {
                 }
             },
         )?;
-        progress.event(&Event::Phase(&Phase {
-            name: "build".into(),
-            ok: true,
-            duration_ms: ms(t.elapsed()),
-            detail: format!(
-                "{} {}",
-                if image.built { "built" } else { "cached" },
-                image.tag
-            ),
-            output: None,
-        }));
+        progress.event(&Event::Phase(&build_phase(&image, t.elapsed())));
         Ok(image)
     }
 
@@ -330,17 +320,7 @@ impl<'e> Runner<'e> {
             image_built: image.built,
             outcome: Outcome::Passed,
             error: None,
-            phases: vec![Phase {
-                name: "build".into(),
-                ok: true,
-                duration_ms: ms(tb.elapsed()),
-                detail: format!(
-                    "{} {}",
-                    if image.built { "built" } else { "cached" },
-                    image.tag
-                ),
-                output: None,
-            }],
+            phases: vec![build_phase(&image, tb.elapsed())],
             checks: Vec::new(),
             versions: BTreeMap::new(),
             evidence: Vec::new(),
@@ -798,6 +778,21 @@ fn base64(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// The report's "build" phase for an image that was built or found in the cache.
+fn build_phase(image: &Image, took: Duration) -> Phase {
+    Phase {
+        name: "build".into(),
+        ok: true,
+        duration_ms: ms(took),
+        detail: format!(
+            "{} {}",
+            if image.built { "built" } else { "cached" },
+            image.tag
+        ),
+        output: None,
+    }
 }
 
 #[cfg(test)]
