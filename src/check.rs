@@ -20,16 +20,18 @@ pub struct Targets {
 }
 
 /// Checks the links of one page. `page_rel` is the page's path in the source tree, `ids` its own
-/// anchors, `text` its file text (for snippets), `display` its name in diagnostics.
+/// anchors, `text` gives its file text (for snippets; asked for only when a link is broken, so a
+/// build need not keep every page's source), `display` its name in diagnostics.
 pub fn check_links(
     links: &[LinkRef],
     page_rel: &Path,
     ids: &HashSet<String>,
-    text: &str,
+    text: &dyn Fn() -> String,
     display: &Path,
     targets: &Targets,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let source = std::cell::OnceCell::new();
     let dir = page_rel.parent().unwrap_or(Path::new(""));
     for link in links {
         let dest = link.dest.as_str();
@@ -43,7 +45,7 @@ pub fn check_links(
         let path_part = path_part.split('?').next().unwrap_or("");
         let diag = |msg: String, hint: String| {
             Diagnostic::error(display, msg)
-                .at_offset(text, link.page_offset, link.len)
+                .at_offset(source.get_or_init(text), link.page_offset, link.len)
                 .with_hint(hint)
         };
         if path_part.is_empty() {

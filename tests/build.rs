@@ -320,3 +320,71 @@ fn pathological_markdown_builds_through_the_whole_pipeline() {
     let run = docgen(root, &["build"]).expect(0);
     assert!(run.stdout.contains("Built 1 page"), "{}", run.stdout);
 }
+
+#[test]
+fn print_page_has_every_chapter_in_reading_order() {
+    // The default print template is written chapter by chapter as pages render; each chapter's
+    // body must appear once, in SUMMARY order, between the template's own head and tail.
+    let book = fixture("mdbook-style");
+    docgen(book.path(), &["build"]).expect(0);
+    let print = std::fs::read_to_string(book.path().join("book/print.html")).unwrap();
+    let mut last = 0;
+    for page in PAGES {
+        let html = std::fs::read_to_string(book.path().join("book").join(page)).unwrap();
+        let body = main_part(&html);
+        let first_heading = body
+            .lines()
+            .find(|l| l.starts_with("<h1"))
+            .unwrap_or_else(|| panic!("{page} has no h1"));
+        let at = print
+            .find(first_heading)
+            .unwrap_or_else(|| panic!("{page}'s heading is missing from print.html"));
+        assert!(at > last, "{page} is out of order in print.html");
+        assert_eq!(print.matches(first_heading).count(), 1, "{page} twice");
+        last = at;
+    }
+    assert!(
+        print.trim_end().ends_with("</html>"),
+        "print.html is cut short"
+    );
+    assert!(!print.contains('\u{1}'), "a chapter marker leaked");
+}
+
+#[test]
+fn a_print_template_that_shows_titles_gets_the_real_titles() {
+    // A theme's print.html may use chapter titles (known only after rendering) or reorder
+    // chapters: docgen then renders it with the real chapters at the end.
+    let book = fixture("mdbook-style");
+    let templates = book.path().join("themes/default/templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(
+        templates.join("print.html"),
+        "<ol>{% for ch in chapters %}<li>{{ ch.title }}</li>{% endfor %}</ol>\
+         {% for ch in chapters | reverse %}<div class=\"t\">{{ ch.content | safe }}</div>{% endfor %}",
+    )
+    .unwrap();
+    let run = docgen(book.path(), &["build"]);
+    let print = std::fs::read_to_string(book.path().join("book/print.html"))
+        .unwrap_or_else(|_| panic!("no print.html: {}", run.stderr));
+    assert!(
+        !print.contains('\u{1}') && !print.contains('\u{2}'),
+        "{print}"
+    );
+    let list = print.split("</ol>").next().unwrap();
+    let titles: Vec<&str> = list
+        .split("<li>")
+        .skip(1)
+        .map(|s| s.split("</li>").next().unwrap())
+        .collect();
+    assert_eq!(titles.first(), Some(&"Preface"), "{print}");
+    assert_eq!(titles.last(), Some(&"Appendix"), "{print}");
+    assert_eq!(titles.len(), PAGES.len(), "{print}");
+    let sections: Vec<&str> = print.split("<div class=\"t\">").skip(1).collect();
+    assert_eq!(sections.len(), PAGES.len());
+    // Reversed, as the template asks.
+    assert!(
+        sections[0].starts_with("<h1 id=\"appendix\""),
+        "{}",
+        sections[0]
+    );
+}

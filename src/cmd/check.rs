@@ -26,7 +26,7 @@ pub fn execute(root: Option<&Path>, args: &CheckArgs) -> anyhow::Result<ExitCode
         Ok(p) => p,
         Err(code) => return Ok(ExitCode::from(code)),
     };
-    let built = pipeline::build(&project)?;
+    let built = pipeline::check(&project)?;
     let d = &built.diagnostics;
     eprint!("{}", d.render());
     let failed = d.has_errors() || (args.deny_warnings && d.warning_count() > 0);

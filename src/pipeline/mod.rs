@@ -1,0 +1,198 @@
+//! The build pipeline, end to end, in three stages: load (every language's sources parsed and
+//! its navigation read, in `load`), render (each language's chapters rendered in parallel
+//! batches and written out as they are done, with the print page and search index fed in
+//! reading order, in `render`), and the files around the pages (`files`). Links and lab
+//! `explains:` are checked once every page's anchors are known. `check`, `build` and `serve`
+//! share it: they differ only in the [`Output`] the site goes to (dropped, staged on disk, or
+//! kept in memory).
+
+mod files;
+mod labs;
+mod load;
+mod print;
+mod render;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub use labs::{LabIndex, LabInfo};
+
+use crate::diagnostic::Diagnostics;
+use crate::output::Output;
+use crate::project::Project;
+use crate::search;
+use crate::template::Templates;
+
+/// A built site with everything found on the way.
+#[derive(Debug)]
+pub struct Built {
+    /// The files of the site.
+    pub output: Output,
+    /// Errors and warnings, all of them.
+    pub diagnostics: Diagnostics,
+    /// Number of pages rendered.
+    pub pages: usize,
+    /// The language codes built.
+    pub languages: Vec<String>,
+    /// Files the build read (pages, includes, SUMMARY.md, book.toml), for watching.
+    pub inputs: Vec<PathBuf>,
+    /// Wall time of the build.
+    pub elapsed: std::time::Duration,
+    /// The search index of each language: code and sizes.
+    pub search: Vec<(String, search::IndexStats)>,
+}
+
+/// Builds the whole site in memory (what `serve` serves).
+pub fn build(project: &Project) -> anyhow::Result<Built> {
+    build_with(project, Output::default())
+}
+
+/// Builds the whole site for writing to `out`: pages, print page and search index go to disk
+/// (the staging directory of [`Output::write_atomic`]) as they are made, so memory does not
+/// grow with the site's output.
+pub fn build_into(project: &Project, out: &Path) -> anyhow::Result<Built> {
+    build_with(project, Output::staged_for(out)?)
+}
+
+/// Builds the whole site for its diagnostics only: the files are listed but their content is
+/// dropped (what `check` needs).
+pub fn check(project: &Project) -> anyhow::Result<Built> {
+    build_with(project, Output::discarding())
+}
+
+/// Phase times on stderr when `DOCGEN_TIMINGS` is set (for profiling; not a stable format).
+struct Timings {
+    started: Instant,
+    on: bool,
+}
+
+impl Timings {
+    fn new() -> Timings {
+        Timings {
+            started: Instant::now(),
+            on: std::env::var_os("DOCGEN_TIMINGS").is_some(),
+        }
+    }
+
+    fn mark(&self, what: &str) {
+        if self.on {
+            eprintln!(
+                "timing {:>8.3}s {what}",
+                self.started.elapsed().as_secs_f64()
+            );
+        }
+    }
+}
+
+fn build_with(project: &Project, mut output: Output) -> anyhow::Result<Built> {
+    let timings = Timings::new();
+    let config = &project.config;
+    let mut diagnostics = Diagnostics::new();
+    let mut inputs = vec![project.root.join("book.toml")];
+    let templates = Templates::load(project.theme_dir().as_deref())?;
+    let (labs, lab_diags) = LabIndex::load(&project.labs_dir(), &project.cache_dir());
+    diagnostics.extend(lab_diags);
+    let languages = load::plan_languages(project);
+
+    // Load every language first: a page's language switcher needs to know which pages every
+    // other language has.
+    let mut sources = Vec::with_capacity(languages.len());
+    for lang in &languages {
+        let s = load::load_language(project, lang, &languages, &mut diagnostics)?;
+        inputs.extend(s.inputs.iter().cloned());
+        sources.push(s);
+    }
+    let built_paths: Vec<HashSet<PathBuf>> = sources.iter().map(|s| s.built_paths()).collect();
+    let available: HashMap<&str, HashSet<PathBuf>> = languages
+        .iter()
+        .map(|l| l.code.as_str())
+        .zip(built_paths)
+        .collect();
+    load::check_translations(
+        &project.root,
+        &languages,
+        &sources,
+        &available,
+        &mut diagnostics,
+    );
+    timings.mark("loaded");
+
+    let default_theme = match config.output.html.default_theme.as_deref() {
+        Some("dark" | "navy" | "coal" | "ayu") => "dark",
+        _ => "light",
+    };
+    let env = render::Env {
+        project,
+        templates: &templates,
+        labs: &labs,
+        languages: &languages,
+        available: &available,
+        default_theme,
+    };
+    let mut rendered = Vec::with_capacity(languages.len());
+    let mut sitemap_urls = Vec::new();
+    let mut search_stats = Vec::new();
+    for (lang, s) in languages.iter().zip(sources) {
+        let r = render::render_language(&env, lang, s, &mut output, &mut diagnostics)?;
+        timings.mark(&format!("rendered {}", lang.code));
+        inputs.extend(r.included.iter().cloned());
+        sitemap_urls.extend(
+            r.records
+                .iter()
+                .map(|p| format!("{}{}", lang.prefix, p.url)),
+        );
+        search_stats.push((lang.code.clone(), r.search));
+        files::language_files(
+            project,
+            &templates,
+            lang,
+            &r.nav,
+            &r.records,
+            default_theme,
+            &mut output,
+        )?;
+        for asset in &r.tree.assets {
+            let rel = asset.rel.to_string_lossy().replace('\\', "/");
+            output.copy(format!("{}{rel}", lang.prefix), asset.abs.clone());
+        }
+        rendered.push(r);
+    }
+
+    // Every `explains:` of a lab check must name a page and anchor of every language.
+    let pages: Vec<(&str, HashMap<&Path, &HashSet<String>>)> = languages
+        .iter()
+        .zip(&rendered)
+        .map(|(l, r)| {
+            (
+                l.code.as_str(),
+                r.records
+                    .iter()
+                    .map(|p| (p.rel.as_path(), &p.ids))
+                    .collect(),
+            )
+        })
+        .collect();
+    labs::check_explains(&labs, &pages, &mut diagnostics);
+
+    files::site_files(
+        project,
+        &templates,
+        &languages,
+        &sitemap_urls,
+        default_theme,
+        &mut output,
+        &mut diagnostics,
+    )?;
+    timings.mark("site files");
+
+    Ok(Built {
+        output,
+        diagnostics,
+        pages: sitemap_urls.len(),
+        languages: languages.iter().map(|l| l.code.clone()).collect(),
+        inputs,
+        elapsed: timings.started.elapsed(),
+        search: search_stats,
+    })
+}

@@ -1,0 +1,461 @@
+//! The second stage of a build: rendering one language's chapters, in batches, each batch in
+//! parallel. A chapter is expanded (includes, lab cards), rendered to HTML (Markdown,
+//! highlighting, annotations), put into the page template and written out at once; its body
+//! goes to the print page and its sections to the search index, in reading order, as soon as
+//! its batch is done. What stays in memory per page is small: its URL, title, anchor ids and
+//! links, which the link check needs once every page is known. So memory does not grow with
+//! the size of the rendered site.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::files::base_context;
+use super::labs::{unknown_lab_message, Ctx, LabIndex};
+use super::load::{LangSources, Language};
+use super::print::PrintPage;
+use crate::check::{check_links, Targets};
+use crate::diagnostic::{display_path, Diagnostic, Diagnostics};
+use crate::markdown::include;
+use crate::markdown::{self, LinkRef, TocEntry};
+use crate::output::{Content, Output};
+use crate::page::Page;
+use crate::project::Project;
+use crate::search;
+use crate::site::{prefix_to_root, url_for, Nav};
+use crate::source;
+use crate::template::{Templates, ThemeLabels};
+
+/// Chapters rendered together before their results are collected: enough to keep both cores
+/// busy, few enough that their HTML is never a large part of memory.
+const BATCH: usize = 128;
+
+/// What the rest of the build needs to know about a rendered page.
+pub(crate) struct PageRecord {
+    /// Source path, relative to the language's source directory.
+    pub(crate) rel: PathBuf,
+    /// The file on disk (read again only to show a broken link's line).
+    pub(crate) abs: PathBuf,
+    /// The file as diagnostics name it.
+    pub(crate) display_path: PathBuf,
+    /// URL relative to the language root.
+    pub(crate) url: String,
+    pub(crate) title: String,
+    /// Every id an anchor can point at.
+    pub(crate) ids: HashSet<String>,
+    pub(crate) links: Vec<LinkRef>,
+    /// Old paths that redirect to this page (front matter `aliases:`).
+    pub(crate) aliases: Vec<String>,
+}
+
+/// One language, rendered.
+pub(crate) struct RenderedLanguage {
+    /// The pages in reading order.
+    pub(crate) records: Vec<PageRecord>,
+    /// Files read by includes, for `serve` to watch.
+    pub(crate) included: Vec<PathBuf>,
+    pub(crate) search: search::IndexStats,
+    pub(crate) tree: source::SourceTree,
+    pub(crate) nav: Nav,
+}
+
+/// What every page of a build shares.
+pub(crate) struct Env<'a> {
+    pub(crate) project: &'a Project,
+    pub(crate) templates: &'a Templates,
+    pub(crate) labs: &'a LabIndex,
+    pub(crate) languages: &'a [Language],
+    /// Per language code, the source paths of its pages (for the language switcher).
+    pub(crate) available: &'a HashMap<&'a str, HashSet<PathBuf>>,
+    pub(crate) default_theme: &'static str,
+}
+
+/// What rendering one chapter gives.
+struct PageOut {
+    record: PageRecord,
+    /// The page's body, for the print page.
+    body: String,
+    search: search::PageEntries,
+    /// The written page.
+    content: Content,
+    diagnostics: Vec<Diagnostic>,
+    included: Vec<PathBuf>,
+}
+
+/// Renders every chapter of `lang`, writing pages, the print page and the search index into
+/// `output` as it goes, then checks the links of every page.
+pub(crate) fn render_language(
+    env: &Env<'_>,
+    lang: &Language,
+    sources: LangSources,
+    output: &mut Output,
+    diagnostics: &mut Diagnostics,
+) -> anyhow::Result<RenderedLanguage> {
+    let LangSources {
+        tree, nav, jobs, ..
+    } = sources;
+    let html_cfg = &env.project.config.output.html;
+    let mut print = if html_cfg.print.enable {
+        let mut ctx = base_context(&env.project.config, lang);
+        ctx.insert("root", &prefix_to_root(&lang.prefix));
+        ctx.insert("default_theme", env.default_theme);
+        Some(PrintPage::start(
+            env.templates,
+            ctx,
+            format!("{}print.html", lang.prefix),
+            jobs.len(),
+            output,
+        )?)
+    } else {
+        None
+    };
+    let mut indexer = search::Indexer::new();
+    let mut records = Vec::with_capacity(jobs.len());
+    let mut included = Vec::new();
+
+    let mut rest = jobs;
+    while !rest.is_empty() {
+        let tail = rest.split_off(BATCH.min(rest.len()));
+        let batch = std::mem::replace(&mut rest, tail);
+        let shared: &Output = output;
+        let results: Vec<Result<anyhow::Result<PageOut>, Box<Diagnostic>>> = batch
+            .into_par_iter()
+            .map(|(chapter, page)| {
+                let display = page.display_path.clone();
+                // A bug in a renderer must not take the whole process down: the page is
+                // reported with its file and the build fails cleanly (serve keeps its last good
+                // site).
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    render_page(env, lang, &tree, &nav, chapter, page, shared)
+                }))
+                .map_err(|panic| crash_diagnostic(&display, panic))
+            })
+            .collect();
+        for r in results {
+            let out = match r {
+                Ok(out) => out?,
+                Err(d) => {
+                    diagnostics.push(*d);
+                    continue;
+                }
+            };
+            diagnostics.extend(out.diagnostics);
+            included.extend(out.included);
+            if let Some(print) = &mut print {
+                print.push(&out.record.title, &out.body)?;
+            }
+            let mut files = Vec::new();
+            indexer.add(out.search, &mut |path, content| {
+                files.push((path, content));
+                Ok(())
+            })?;
+            stash_search_files(output, &lang.code, files)?;
+            output.put(format!("{}{}", lang.prefix, out.record.url), out.content);
+            records.push(out.record);
+        }
+    }
+    if let Some(print) = print {
+        print.finish(env.templates, output)?;
+    }
+    let mut files = Vec::new();
+    let search = indexer.finish(&mut |path, content| {
+        files.push((path, content));
+        Ok(())
+    })?;
+    stash_search_files(output, &lang.code, files)?;
+
+    check_language_links(&records, &tree, diagnostics);
+    Ok(RenderedLanguage {
+        records,
+        included,
+        search,
+        tree,
+        nav,
+    })
+}
+
+fn stash_search_files(
+    output: &mut Output,
+    lang: &str,
+    files: Vec<(String, String)>,
+) -> anyhow::Result<()> {
+    for (path, content) in files {
+        let path = format!("search/{lang}/{path}");
+        let content = output.stash(&path, content.into_bytes())?;
+        output.put(path, content);
+    }
+    Ok(())
+}
+
+fn crash_diagnostic(display: &Path, panic: Box<dyn std::any::Any + Send>) -> Box<Diagnostic> {
+    let msg = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string());
+    Box::new(
+        Diagnostic::error(
+            display,
+            format!("docgen crashed while rendering this page: {msg}"),
+        )
+        .with_hint("this is a bug in docgen; please report it with this page attached"),
+    )
+}
+
+/// Links, checked against every page of this language (and its other files).
+fn check_language_links(
+    records: &[PageRecord],
+    tree: &source::SourceTree,
+    diagnostics: &mut Diagnostics,
+) {
+    let mut targets = Targets::default();
+    for r in records {
+        targets.pages.insert(r.rel.clone(), r.ids.clone());
+        targets.urls.insert(r.url.clone(), r.rel.clone());
+    }
+    for a in &tree.assets {
+        targets.files.insert(a.rel.clone());
+    }
+    let found: Vec<Vec<Diagnostic>> = records
+        .par_iter()
+        .map(|r| {
+            check_links(
+                &r.links,
+                &r.rel,
+                &r.ids,
+                &|| source::read_text(&r.abs).unwrap_or_default(),
+                &r.display_path,
+                &targets,
+            )
+        })
+        .collect();
+    for d in found {
+        diagnostics.extend(d);
+    }
+}
+
+/// Expands, renders and writes one chapter's page.
+fn render_page(
+    env: &Env<'_>,
+    lang: &Language,
+    tree: &source::SourceTree,
+    nav: &Nav,
+    chapter: usize,
+    p: Page,
+    output: &Output,
+) -> anyhow::Result<PageOut> {
+    let root = &env.project.root;
+    let file = tree.dir.join(&p.rel);
+    let ctx = Ctx {
+        root,
+        labs: env.labs,
+        lang: &lang.code,
+    };
+    let expanded = include::expand(
+        p.body(),
+        p.body_start,
+        &p.text,
+        &file,
+        &p.display_path,
+        &ctx,
+    );
+    let mut rendered = markdown::render(
+        &expanded.text,
+        &expanded.map,
+        &p.text,
+        &p.display_path,
+        &lang.code,
+    );
+    let mut diags = expanded.diagnostics;
+    diags.append(&mut rendered.diagnostics);
+    if let Some(lab) = &p.front.lab {
+        if !env.labs.labs.contains_key(lab) {
+            let line = front_matter_line(&p.text, "lab");
+            diags.push(
+                Diagnostic::error(&p.display_path, unknown_lab_message(lab, env.labs))
+                    .at(line, 1, 3)
+                    .with_source_from(&p.text)
+                    .with_hint("labs live in labs/<id>/lab.yaml; `docgen lab list` shows them"),
+            );
+        }
+    }
+    let title = p
+        .front
+        .title
+        .clone()
+        .or_else(|| rendered.first_heading.clone())
+        .unwrap_or_else(|| nav.chapters[chapter].title.clone());
+    let url = url_for(&p.rel);
+
+    let html = page_html(env, lang, tree, nav, chapter, &p, &url, &title, &rendered)?;
+    let content = output.stash(&format!("{}{url}", lang.prefix), html.into_bytes())?;
+
+    let section_urls: Vec<String> = rendered
+        .sections
+        .iter()
+        .map(|sec| match &sec.id {
+            Some(id) if sec.level > 1 => format!("{url}#{id}"),
+            _ => url.clone(),
+        })
+        .collect();
+    let search =
+        search::entries(
+            rendered
+                .sections
+                .iter()
+                .zip(&section_urls)
+                .map(|(sec, u)| search::Doc {
+                    url: u,
+                    page_title: &title,
+                    heading: &sec.heading,
+                    text: &sec.text,
+                }),
+        );
+    Ok(PageOut {
+        record: PageRecord {
+            abs: file,
+            display_path: p.display_path,
+            rel: p.rel,
+            url,
+            title,
+            ids: rendered.ids,
+            links: rendered.links,
+            aliases: p.front.aliases,
+        },
+        body: rendered.html,
+        search,
+        content,
+        diagnostics: diags,
+        included: expanded.included,
+    })
+}
+
+/// The page template around a rendered body.
+#[allow(clippy::too_many_arguments)]
+fn page_html(
+    env: &Env<'_>,
+    lang: &Language,
+    tree: &source::SourceTree,
+    nav: &Nav,
+    chapter: usize,
+    p: &Page,
+    page_url: &str,
+    title: &str,
+    rendered: &markdown::Rendered,
+) -> anyhow::Result<String> {
+    let config = &env.project.config;
+    let html_cfg = &config.output.html;
+    let url = format!("{}{page_url}", lang.prefix);
+    let root_prefix = prefix_to_root(&url);
+    let lang_prefix = prefix_to_root(page_url);
+    let (prev, next) = neighbours(nav, chapter, &lang_prefix);
+    let switch: Vec<LangLink> = env
+        .languages
+        .iter()
+        .map(|other| {
+            let target = p.translation_path(&other.code);
+            let exists = env
+                .available
+                .get(other.code.as_str())
+                .is_some_and(|s| s.contains(&target));
+            LangLink {
+                lang: other.code.clone(),
+                name: other.name.clone(),
+                current: other.code == lang.code,
+                url: exists.then(|| format!("{root_prefix}{}{}", other.prefix, url_for(&target))),
+            }
+        })
+        .collect();
+    let alternates: Vec<&LangLink> = switch
+        .iter()
+        .filter(|l| l.url.is_some() && env.languages.len() > 1)
+        .collect();
+    let mut ctx = base_context(config, lang);
+    ctx.insert(
+        "page",
+        &PageCtx {
+            title,
+            description: p.front.description.as_deref(),
+            content: &rendered.html,
+            toc: &rendered.toc,
+            path: &url,
+            source: p.rel.to_string_lossy().replace('\\', "/"),
+            number: nav.chapters[chapter].number.as_deref(),
+            lab: p.front.lab.as_deref(),
+        },
+    );
+    ctx.insert("root", &root_prefix);
+    ctx.insert("lang_root", &lang_prefix);
+    ctx.insert("page_url", page_url);
+    ctx.insert("prev", &prev);
+    ctx.insert("next", &next);
+    ctx.insert("labels", ThemeLabels::for_language(&lang.code));
+    ctx.insert("languages", &switch);
+    ctx.insert("alternates", &alternates);
+    ctx.insert("print_enabled", &html_cfg.print.enable);
+    ctx.insert("repository", &html_cfg.git_repository_url);
+    ctx.insert(
+        "edit_url",
+        &html_cfg.edit_url_template.as_ref().map(|t| {
+            let src = display_path(&env.project.root, &tree.dir.join(&p.rel));
+            t.replace("{path}", &src.to_string_lossy())
+        }),
+    );
+    ctx.insert("default_theme", env.default_theme);
+    ctx.insert(
+        "additional_css",
+        &super::files::additional(&html_cfg.additional_css),
+    );
+    ctx.insert(
+        "additional_js",
+        &super::files::additional(&html_cfg.additional_js),
+    );
+    env.templates.render("page.html", &ctx)
+}
+
+fn front_matter_line(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| l.starts_with(&format!("{key}:")))
+        .map_or(1, |i| i + 1)
+}
+
+fn neighbours(nav: &Nav, current: usize, prefix: &str) -> (Option<NavLink>, Option<NavLink>) {
+    let link = |i: usize| {
+        let c = &nav.chapters[i];
+        c.url().map(|u| NavLink {
+            title: c.title.clone(),
+            url: format!("{prefix}{u}"),
+        })
+    };
+    let prev = (0..current).rev().find_map(link);
+    let next = (current + 1..nav.chapters.len()).find_map(link);
+    (prev, next)
+}
+
+#[derive(Serialize)]
+struct NavLink {
+    title: String,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct LangLink {
+    lang: String,
+    name: String,
+    current: bool,
+    url: Option<String>,
+}
+
+#[derive(Serialize)]
+struct PageCtx<'a> {
+    title: &'a str,
+    description: Option<&'a str>,
+    content: &'a str,
+    toc: &'a [TocEntry],
+    path: &'a str,
+    source: String,
+    number: Option<&'a str>,
+    lab: Option<&'a str>,
+}
