@@ -109,12 +109,12 @@ fn hex(s: &str) -> String {
 /// One page's sections, ready to be added to an index: each section's row for the docs files
 /// and its weighted terms. Made by [`entries`] (pure, so pages are prepared in parallel while
 /// they render) and added in page order by [`Indexer::add`].
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct PageEntries {
     sections: Vec<SectionEntry>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct SectionEntry {
     /// The section's row in a docs file, as JSON.
     row: String,
@@ -173,14 +173,14 @@ impl Indexer {
     /// `search/<lang>/`, content).
     pub fn add(
         &mut self,
-        page: PageEntries,
+        page: &PageEntries,
         emit: &mut dyn FnMut(String, String) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        for sec in page.sections {
+        for sec in &page.sections {
             let id = self.docs as u32;
             self.docs += 1;
             let mut start = 0;
-            for (end, w) in sec.ends {
+            for &(end, w) in &sec.ends {
                 let t = &sec.terms[start..end as usize];
                 start = end as usize;
                 match self.postings.get_mut(t) {
@@ -291,7 +291,7 @@ pub fn build(docs: &[Doc<'_>]) -> SearchIndex {
     };
     let mut indexer = Indexer::new();
     indexer
-        .add(entries(docs.iter().copied()), &mut emit)
+        .add(&entries(docs.iter().copied()), &mut emit)
         .expect("collecting cannot fail");
     let stats = indexer.finish(&mut emit).expect("collecting cannot fail");
     SearchIndex { files, stats }
@@ -421,7 +421,7 @@ mod tests {
                 heading: "",
                 text: "gunicorn",
             });
-            indexer.add(entries(docs), &mut emit).unwrap();
+            indexer.add(&entries(docs), &mut emit).unwrap();
         }
         let stats = indexer.finish(&mut emit).unwrap();
         assert_eq!(stats.docs, 251);

@@ -56,6 +56,7 @@ pub const DEFAULT_STATIC: &[(&str, &str)] = &[
 /// The loaded templates of a book.
 pub struct Templates {
     tera: Tera,
+    fingerprint: u128,
 }
 
 impl Templates {
@@ -85,6 +86,11 @@ impl Templates {
                 }
             }
         }
+        let fingerprint = crate::pipeline::hash_parts(
+            sources
+                .iter()
+                .flat_map(|(n, s)| [n.as_bytes(), s.as_bytes()]),
+        );
         let mut tera = Tera::default();
         // Autoescape every template, including the JavaScript partial: values in it are strings.
         tera.autoescape_on(vec![".html", ".js", ".xml"]);
@@ -93,7 +99,12 @@ impl Templates {
         tera.set_escape_fn(escape_html);
         tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
             .map_err(|e| anyhow::anyhow!("invalid template: {}", tera_error_chain(&e)))?;
-        Ok(Templates { tera })
+        Ok(Templates { tera, fingerprint })
+    }
+
+    /// A hash of every template's name and text.
+    pub fn fingerprint(&self) -> u128 {
+        self.fingerprint
     }
 
     /// Renders template `name` with `ctx`.

@@ -388,3 +388,67 @@ fn a_print_template_that_shows_titles_gets_the_real_titles() {
         sections[0]
     );
 }
+
+/// The files of a build, for comparing builds.
+fn files_of(built: &docgen::pipeline::Built) -> std::collections::BTreeMap<String, Vec<u8>> {
+    built
+        .output
+        .files
+        .keys()
+        .map(|k| (k.clone(), built.output.read(k).unwrap().unwrap()))
+        .collect()
+}
+
+#[test]
+fn cached_rebuilds_equal_full_builds_and_render_only_what_changed() {
+    // What `serve` does on each edit: a build that takes unchanged pages from the last one.
+    // After every kind of edit it must give exactly the files of a build from scratch.
+    use docgen::pipeline::{build, build_cached, BuildCache};
+    use docgen::project::Project;
+    let book = fixture("mdbook-style");
+    let root = book.path();
+    let project = || Project::open(root).unwrap();
+    let cache = BuildCache::new();
+    let check = |what: &str, rendered: usize| {
+        let cached = build_cached(&project(), &cache).unwrap();
+        let fresh = build(&project()).unwrap();
+        assert_eq!(cached.pages, PAGES.len());
+        assert!(
+            files_of(&cached) == files_of(&fresh),
+            "{what}: the cached build differs from a full one"
+        );
+        assert_eq!(cached.cache.unwrap().misses, rendered, "{what}");
+    };
+    check("first build", PAGES.len());
+    check("nothing changed", 0);
+
+    let edit = |rel: &str, from: &str, to: &str| {
+        let path = root.join(rel);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{rel} has no `{from}`");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    };
+    edit("src/config.md", "# ", "# Edited ");
+    check("one page edited", 1);
+    // An included file: only the page that includes it renders again.
+    edit("labs/demo/demo.service", "[Unit]", "[Unit]\n# edited");
+    check("included file edited", 1);
+    // A SUMMARY title changes prev/next links in other pages: no body renders again (titles
+    // come from the pages), but the pages around it must still show the new title.
+    edit("src/SUMMARY.md", "[Configuration]", "[Settings]");
+    let built = build_cached(&project(), &cache).unwrap();
+    let next_of_dive = String::from_utf8(files_of(&built)["guide/deep/dive.html"].clone()).unwrap();
+    assert!(next_of_dive.contains("Settings"), "prev/next not updated");
+    check("summary title edited", 0);
+    // The theme: every page's template output changes, no body renders again.
+    let templates = root.join("themes/default/templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    let page = std::fs::read_to_string(repo_root().join("themes/default/templates/page.html"))
+        .unwrap()
+        .replace("<body", "<body data-edited=\"1\"");
+    std::fs::write(templates.join("page.html"), page).unwrap();
+    check("template edited", 0);
+    let built = build_cached(&project(), &cache).unwrap();
+    let index = String::from_utf8(files_of(&built)["index.html"].clone()).unwrap();
+    assert!(index.contains("data-edited=\"1\""));
+}

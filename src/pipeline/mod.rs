@@ -6,6 +6,7 @@
 //! share it: they differ only in the [`Output`] the site goes to (dropped, staged on disk, or
 //! kept in memory).
 
+mod cache;
 mod files;
 mod labs;
 mod load;
@@ -16,6 +17,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+pub(crate) use cache::hash_parts;
+pub use cache::{BuildCache, CacheStats};
 pub use labs::{LabIndex, LabInfo};
 
 use crate::diagnostic::Diagnostics;
@@ -41,24 +44,32 @@ pub struct Built {
     pub elapsed: std::time::Duration,
     /// The search index of each language: code and sizes.
     pub search: Vec<(String, search::IndexStats)>,
+    /// How the cache of rendered pages did, for a cached build.
+    pub cache: Option<CacheStats>,
 }
 
 /// Builds the whole site in memory (what `serve` serves).
 pub fn build(project: &Project) -> anyhow::Result<Built> {
-    build_with(project, Output::default())
+    build_with(project, Output::default(), None)
+}
+
+/// Builds the whole site in memory, taking unchanged pages from `cache` (filled by earlier
+/// builds) instead of rendering them again: what `serve` does on every edit.
+pub fn build_cached(project: &Project, cache: &BuildCache) -> anyhow::Result<Built> {
+    build_with(project, Output::default(), Some(cache))
 }
 
 /// Builds the whole site for writing to `out`: pages, print page and search index go to disk
 /// (the staging directory of [`Output::write_atomic`]) as they are made, so memory does not
 /// grow with the site's output.
 pub fn build_into(project: &Project, out: &Path) -> anyhow::Result<Built> {
-    build_with(project, Output::staged_for(out)?)
+    build_with(project, Output::staged_for(out)?, None)
 }
 
 /// Builds the whole site for its diagnostics only: the files are listed but their content is
 /// dropped (what `check` needs).
 pub fn check(project: &Project) -> anyhow::Result<Built> {
-    build_with(project, Output::discarding())
+    build_with(project, Output::discarding(), None)
 }
 
 /// Phase times on stderr when `DOCGEN_TIMINGS` is set (for profiling; not a stable format).
@@ -85,7 +96,11 @@ impl Timings {
     }
 }
 
-fn build_with(project: &Project, mut output: Output) -> anyhow::Result<Built> {
+fn build_with(
+    project: &Project,
+    mut output: Output,
+    cache: Option<&BuildCache>,
+) -> anyhow::Result<Built> {
     let timings = Timings::new();
     let config = &project.config;
     let mut diagnostics = Diagnostics::new();
@@ -122,6 +137,27 @@ fn build_with(project: &Project, mut output: Output) -> anyhow::Result<Built> {
         Some("dark" | "navy" | "coal" | "ayu") => "dark",
         _ => "light",
     };
+    // Everything a page template reads besides the page itself, for the cache of finished pages.
+    let site_key = if cache.is_some() {
+        let mut paths: Vec<Vec<&PathBuf>> = languages
+            .iter()
+            .map(|l| available[l.code.as_str()].iter().collect())
+            .collect();
+        paths.iter_mut().for_each(|p| p.sort());
+        let described = format!(
+            "{:?}\n{:?}\n{:?}\n{:?}",
+            config,
+            languages,
+            sources.iter().map(|s| &s.nav).collect::<Vec<_>>(),
+            paths
+        );
+        hash_parts([
+            described.as_bytes(),
+            &templates.fingerprint().to_le_bytes()[..],
+        ])
+    } else {
+        0
+    };
     let env = render::Env {
         project,
         templates: &templates,
@@ -129,6 +165,8 @@ fn build_with(project: &Project, mut output: Output) -> anyhow::Result<Built> {
         languages: &languages,
         available: &available,
         default_theme,
+        cache,
+        site_key,
     };
     let mut rendered = Vec::with_capacity(languages.len());
     let mut sitemap_urls = Vec::new();
@@ -185,6 +223,7 @@ fn build_with(project: &Project, mut output: Output) -> anyhow::Result<Built> {
         &mut diagnostics,
     )?;
     timings.mark("site files");
+    let cache = cache.map(BuildCache::sweep);
 
     Ok(Built {
         output,
@@ -194,5 +233,6 @@ fn build_with(project: &Project, mut output: Output) -> anyhow::Result<Built> {
         inputs,
         elapsed: timings.started.elapsed(),
         search: search_stats,
+        cache,
     })
 }

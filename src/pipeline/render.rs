@@ -8,10 +8,12 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::cache::{self, BuildCache, CachedPage};
 use super::files::base_context;
 use super::labs::{unknown_lab_message, Ctx, LabIndex};
 use super::load::{LangSources, Language};
@@ -70,14 +72,17 @@ pub(crate) struct Env<'a> {
     /// Per language code, the source paths of its pages (for the language switcher).
     pub(crate) available: &'a HashMap<&'a str, HashSet<PathBuf>>,
     pub(crate) default_theme: &'static str,
+    /// Pages rendered by earlier builds (`serve`).
+    pub(crate) cache: Option<&'a BuildCache>,
+    /// A hash of everything a page template reads besides the page (see `cache::site_key`).
+    pub(crate) site_key: u128,
 }
 
 /// What rendering one chapter gives.
 struct PageOut {
     record: PageRecord,
-    /// The page's body, for the print page.
-    body: String,
-    search: search::PageEntries,
+    /// The page's body (for the print page) and search entries.
+    page: Arc<CachedPage>,
     /// The written page.
     content: Content,
     diagnostics: Vec<Diagnostic>,
@@ -144,10 +149,10 @@ pub(crate) fn render_language(
             diagnostics.extend(out.diagnostics);
             included.extend(out.included);
             if let Some(print) = &mut print {
-                print.push(&out.record.title, &out.body)?;
+                print.push(&out.record.title, &out.page.rendered.html)?;
             }
             let mut files = Vec::new();
-            indexer.add(out.search, &mut |path, content| {
+            indexer.add(&out.page.search, &mut |path, content| {
                 files.push((path, content));
                 Ok(())
             })?;
@@ -261,15 +266,50 @@ fn render_page(
         &p.display_path,
         &ctx,
     );
-    let mut rendered = markdown::render(
-        &expanded.text,
-        &expanded.map,
-        &p.text,
-        &p.display_path,
-        &lang.code,
-    );
+    let url = url_for(&p.rel);
+    let nav_title = &nav.chapters[chapter].title;
+    let key = env.cache.map(|c| {
+        (
+            c,
+            cache::key(
+                &lang.code,
+                &p.display_path,
+                &p.text,
+                &expanded.text,
+                nav_title,
+            ),
+        )
+    });
+    let page = match key.and_then(|(c, k)| c.get(k)) {
+        Some(page) => page,
+        None => {
+            let rendered = markdown::render(
+                &expanded.text,
+                &expanded.map,
+                &p.text,
+                &p.display_path,
+                &lang.code,
+            );
+            let title = p
+                .front
+                .title
+                .clone()
+                .or_else(|| rendered.first_heading.clone())
+                .unwrap_or_else(|| nav_title.clone());
+            let search = search_entries(&rendered, &url, &title);
+            let page = Arc::new(CachedPage {
+                rendered,
+                title,
+                search,
+            });
+            if let Some((c, k)) = key {
+                c.insert(k, Arc::clone(&page));
+            }
+            page
+        }
+    };
     let mut diags = expanded.diagnostics;
-    diags.append(&mut rendered.diagnostics);
+    diags.extend(page.rendered.diagnostics.iter().cloned());
     if let Some(lab) = &p.front.lab {
         if !env.labs.labs.contains_key(lab) {
             let line = front_matter_line(&p.text, "lab");
@@ -281,55 +321,61 @@ fn render_page(
             );
         }
     }
-    let title = p
-        .front
-        .title
-        .clone()
-        .or_else(|| rendered.first_heading.clone())
-        .unwrap_or_else(|| nav.chapters[chapter].title.clone());
-    let url = url_for(&p.rel);
 
-    let html = page_html(env, lang, tree, nav, chapter, &p, &url, &title, &rendered)?;
-    let content = output.stash(&format!("{}{url}", lang.prefix), html.into_bytes())?;
-
-    let section_urls: Vec<String> = rendered
-        .sections
-        .iter()
-        .map(|sec| match &sec.id {
-            Some(id) if sec.level > 1 => format!("{url}#{id}"),
-            _ => url.clone(),
-        })
-        .collect();
-    let search =
-        search::entries(
-            rendered
-                .sections
-                .iter()
-                .zip(&section_urls)
-                .map(|(sec, u)| search::Doc {
-                    url: u,
-                    page_title: &title,
-                    heading: &sec.heading,
-                    text: &sec.text,
-                }),
-        );
+    // The page around the body: from the cache when neither the body nor anything else the
+    // template reads (the site's key: config, templates, navigation, languages) changed.
+    let html_key = key.map(|(c, k)| (c, cache::page_key(k, env.site_key, chapter)));
+    let html = match html_key.and_then(|(c, k)| c.get_html(k)) {
+        Some(html) => html.to_vec(),
+        None => {
+            let html = page_html(env, lang, tree, nav, chapter, &p, &url, &page)?.into_bytes();
+            if let Some((c, k)) = html_key {
+                c.insert_html(k, Arc::from(html.as_slice()));
+            }
+            html
+        }
+    };
+    let content = output.stash(&format!("{}{url}", lang.prefix), html)?;
     Ok(PageOut {
         record: PageRecord {
             abs: file,
             display_path: p.display_path,
             rel: p.rel,
             url,
-            title,
-            ids: rendered.ids,
-            links: rendered.links,
+            title: page.title.clone(),
+            ids: page.rendered.ids.clone(),
+            links: page.rendered.links.clone(),
             aliases: p.front.aliases,
         },
-        body: rendered.html,
-        search,
+        page,
         content,
         diagnostics: diags,
         included: expanded.included,
     })
+}
+
+/// A page's sections for the search index.
+fn search_entries(rendered: &markdown::Rendered, url: &str, title: &str) -> search::PageEntries {
+    let section_urls: Vec<String> = rendered
+        .sections
+        .iter()
+        .map(|sec| match &sec.id {
+            Some(id) if sec.level > 1 => format!("{url}#{id}"),
+            _ => url.to_string(),
+        })
+        .collect();
+    search::entries(
+        rendered
+            .sections
+            .iter()
+            .zip(&section_urls)
+            .map(|(sec, u)| search::Doc {
+                url: u,
+                page_title: title,
+                heading: &sec.heading,
+                text: &sec.text,
+            }),
+    )
 }
 
 /// The page template around a rendered body.
@@ -342,9 +388,9 @@ fn page_html(
     chapter: usize,
     p: &Page,
     page_url: &str,
-    title: &str,
-    rendered: &markdown::Rendered,
+    page: &CachedPage,
 ) -> anyhow::Result<String> {
+    let (title, rendered) = (page.title.as_str(), &page.rendered);
     let config = &env.project.config;
     let html_cfg = &config.output.html;
     let url = format!("{}{page_url}", lang.prefix);

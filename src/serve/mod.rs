@@ -44,24 +44,30 @@ pub struct Options {
 }
 
 /// One build of the book at `root`, never panicking: the site, or the text to show instead.
-pub fn build_site(root: &std::path::Path) -> (Result<Output, String>, usize) {
+/// The pages count is the site's; `rendered` how many of them were rendered (not taken from the
+/// cache).
+pub fn build_site(
+    root: &std::path::Path,
+    cache: &pipeline::BuildCache,
+) -> (Result<Output, String>, usize, usize) {
     let project = match Project::open(root) {
         Ok(p) => p,
-        Err(DiscoverError::Config(d)) => return (Err(d.to_string()), 0),
-        Err(DiscoverError::Other(e)) => return (Err(format!("error: {e:#}")), 0),
+        Err(DiscoverError::Config(d)) => return (Err(d.to_string()), 0, 0),
+        Err(DiscoverError::Other(e)) => return (Err(format!("error: {e:#}")), 0, 0),
     };
-    match catch_unwind(AssertUnwindSafe(|| pipeline::build(&project))) {
+    match catch_unwind(AssertUnwindSafe(|| pipeline::build_cached(&project, cache))) {
         Ok(Ok(built)) => {
+            let rendered = built.cache.map_or(built.pages, |c| c.misses);
             if built.diagnostics.has_errors() {
-                (Err(built.diagnostics.render()), built.pages)
+                (Err(built.diagnostics.render()), built.pages, rendered)
             } else {
                 if built.diagnostics.warning_count() > 0 {
                     eprint!("{}", built.diagnostics.render());
                 }
-                (Ok(built.output), built.pages)
+                (Ok(built.output), built.pages, rendered)
             }
         }
-        Ok(Err(e)) => (Err(format!("error: {e:#}")), 0),
+        Ok(Err(e)) => (Err(format!("error: {e:#}")), 0, 0),
         Err(panic) => {
             let what = panic
                 .downcast_ref::<String>()
@@ -72,6 +78,7 @@ pub fn build_site(root: &std::path::Path) -> (Result<Output, String>, usize) {
                 Err(format!(
                     "error: the build panicked: {what}\n  hint: this is a bug in docgen; please report it with the page that caused it"
                 )),
+                0,
                 0,
             )
         }
@@ -84,7 +91,8 @@ pub fn run(project: &Project, opts: &Options) -> anyhow::Result<()> {
         .with_context(|| format!("cannot resolve `{}`", project.root.display()))?;
     let live = Arc::new(Live::default());
     let started = Instant::now();
-    let (first, pages) = build_site(&root);
+    let cache = Arc::new(pipeline::BuildCache::new());
+    let (first, pages, _) = build_site(&root, &cache);
     match &first {
         Ok(_) => eprintln!(
             "docgen serve: built {pages} pages in {:.0?}",
@@ -124,9 +132,10 @@ pub fn run(project: &Project, opts: &Options) -> anyhow::Result<()> {
     {
         let live = Arc::clone(&live);
         let root = root.clone();
+        let cache = Arc::clone(&cache);
         std::thread::Builder::new()
             .name("docgen-rebuild".into())
-            .spawn(move || rebuild_loop(&root, &live, &rebuild_rx))
+            .spawn(move || rebuild_loop(&root, &cache, &live, &rebuild_rx))
             .context("cannot start the rebuild thread")?;
     }
     stop_on_signals(lab_routes.clone())?;
@@ -168,12 +177,13 @@ pub fn run(project: &Project, opts: &Options) -> anyhow::Result<()> {
 
 fn rebuild_loop(
     root: &std::path::Path,
+    cache: &pipeline::BuildCache,
     live: &Live,
     rx: &std::sync::mpsc::Receiver<watch::Trigger>,
 ) {
     while let Some(changed) = watch::next_batch(rx) {
         let started = Instant::now();
-        let (result, pages) = build_site(root);
+        let (result, pages, rendered) = build_site(root, cache);
         let elapsed = started.elapsed();
         let cause = if changed.is_empty() { "lab" } else { "edit" };
         let what = match changed.as_slice() {
@@ -184,7 +194,9 @@ fn rebuild_loop(
         match result {
             Ok(output) => {
                 let n = live.publish(Ok(output), cause);
-                eprintln!("docgen serve: rebuild {n} ({what}): {pages} pages in {elapsed:.0?}");
+                eprintln!(
+                    "docgen serve: rebuild {n} ({what}): {pages} pages ({rendered} rendered, the rest unchanged) in {elapsed:.0?}"
+                );
             }
             Err(text) => {
                 let n = live.publish(Err(text.clone()), cause);

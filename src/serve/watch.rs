@@ -38,13 +38,25 @@ pub struct Filter {
 impl Filter {
     /// The filter for `project`.
     pub fn new(project: &Project) -> Filter {
-        let root = project.root.clone();
+        // The watcher reports absolute paths: a book opened as `-C book` must be compared as
+        // `/home/me/book`.
+        let root = std::fs::canonicalize(&project.root)
+            .or_else(|_| std::path::absolute(&project.root))
+            .unwrap_or_else(|_| project.root.clone());
+        let abs = |p: PathBuf| match p.strip_prefix(&project.root) {
+            Ok(rel) => root.join(rel),
+            Err(_) => std::path::absolute(&p).unwrap_or(p),
+        };
         Filter {
-            watched: vec![project.src_dir(), root.join("themes"), project.labs_dir()],
+            watched: vec![
+                abs(project.src_dir()),
+                root.join("themes"),
+                abs(project.labs_dir()),
+            ],
             ignored: vec![
-                project.build_dir(),
+                abs(project.build_dir()),
                 root.join("target"),
-                project.cache_dir(),
+                abs(project.cache_dir()),
                 root.join(".git"),
             ],
             root,
@@ -182,6 +194,26 @@ mod tests {
         assert!(!f.relevant(&r.join("content/4913")));
         assert!(!f.relevant(&r.join("README.md")));
         assert!(!f.relevant(&r.join(".git/index")));
+    }
+
+    #[test]
+    fn a_book_opened_by_a_relative_path_matches_absolute_events() {
+        let dir = tempfile::tempdir().unwrap();
+        let abs = std::fs::canonicalize(dir.path()).unwrap();
+        project(&abs);
+        // The same directory as a path relative to the current one (`../../tmp/x`), as
+        // `docgen serve -C book` gives it.
+        let cwd = std::fs::canonicalize(std::env::current_dir().unwrap()).unwrap();
+        let mut rel = PathBuf::new();
+        for _ in cwd.components().skip(1) {
+            rel.push("..");
+        }
+        rel.push(abs.strip_prefix("/").unwrap());
+        assert!(rel.is_relative());
+        let f = Filter::new(&Project::open(&rel).unwrap());
+        assert!(f.relevant(&abs.join("content/a.md")));
+        assert!(f.relevant(&abs.join("book.toml")));
+        assert!(!f.relevant(&abs.join("book/index.html")));
     }
 
     #[test]

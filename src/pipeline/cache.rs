@@ -1,0 +1,185 @@
+//! What `docgen serve` keeps from one build to the next, so that editing one page renders one
+//! page again instead of the whole book: each page's rendered body (Markdown, highlighted code,
+//! annotations), its title and its search entries, keyed by a hash of everything rendering
+//! reads: the language, the file's name and text, the text after includes and lab cards are
+//! expanded, and the chapter's title in SUMMARY.md. And each finished page (the template around
+//! the body), keyed by that key, the chapter's place, and the site's key: a hash of everything
+//! else a page template reads (book.toml, the templates, every language's navigation and
+//! pages). Nothing has to be invalidated by hand: a changed input is a different key. Entries a build did not use are dropped after it, so the
+//! cache holds at most one site's worth. `docgen build` does not use it (a one-off build would
+//! only pay for the copies).
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::markdown::Rendered;
+use crate::search::PageEntries;
+
+/// A page as rendering left it, before the page template.
+#[derive(Debug, Clone)]
+pub(crate) struct CachedPage {
+    pub(crate) rendered: Rendered,
+    pub(crate) title: String,
+    pub(crate) search: PageEntries,
+}
+
+/// Rendered pages of earlier builds (see the module docs).
+#[derive(Debug, Default)]
+pub struct BuildCache {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    pages: HashMap<u128, Arc<CachedPage>>,
+    html: HashMap<u128, Arc<[u8]>>,
+    used: HashSet<u128>,
+    hits: usize,
+    misses: usize,
+}
+
+/// How the cache did in the last build.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Pages taken from the cache.
+    pub hits: usize,
+    /// Pages rendered.
+    pub misses: usize,
+    /// Pages kept for the next build.
+    pub kept: usize,
+}
+
+/// Hashes parts, each with its length first, so that moving bytes from one part to the next
+/// changes the hash.
+pub(crate) fn hash_parts<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> u128 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for part in parts {
+        h.update(&(part.len() as u64).to_le_bytes());
+        h.update(part);
+    }
+    h.digest128()
+}
+
+/// The key of a page's rendering.
+pub(crate) fn key(lang: &str, display: &Path, text: &str, expanded: &str, nav_title: &str) -> u128 {
+    hash_parts([
+        lang.as_bytes(),
+        display.as_os_str().as_encoded_bytes(),
+        text.as_bytes(),
+        expanded.as_bytes(),
+        nav_title.as_bytes(),
+    ])
+}
+
+/// The key of a finished page: its rendering, its place in the navigation, and the site.
+pub(crate) fn page_key(render: u128, site: u128, chapter: usize) -> u128 {
+    hash_parts([
+        &render.to_le_bytes()[..],
+        &site.to_le_bytes()[..],
+        &(chapter as u64).to_le_bytes()[..],
+    ])
+}
+
+impl BuildCache {
+    /// An empty cache.
+    pub fn new() -> BuildCache {
+        BuildCache::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // Entries are inserted whole; a panic elsewhere cannot leave one half-made.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn get(&self, key: u128) -> Option<Arc<CachedPage>> {
+        let mut inner = self.lock();
+        let found = inner.pages.get(&key).cloned();
+        match found {
+            Some(_) => inner.hits += 1,
+            None => inner.misses += 1,
+        }
+        inner.used.insert(key);
+        found
+    }
+
+    pub(crate) fn insert(&self, key: u128, page: Arc<CachedPage>) {
+        self.lock().pages.insert(key, page);
+    }
+
+    pub(crate) fn get_html(&self, key: u128) -> Option<Arc<[u8]>> {
+        let mut inner = self.lock();
+        inner.used.insert(key);
+        inner.html.get(&key).cloned()
+    }
+
+    pub(crate) fn insert_html(&self, key: u128, html: Arc<[u8]>) {
+        self.lock().html.insert(key, html);
+    }
+
+    /// Ends a build: drops what it did not use and returns how it went.
+    pub(crate) fn sweep(&self) -> CacheStats {
+        let mut inner = self.lock();
+        let used = std::mem::take(&mut inner.used);
+        inner.pages.retain(|k, _| used.contains(k));
+        inner.html.retain(|k, _| used.contains(k));
+        let stats = CacheStats {
+            hits: inner.hits,
+            misses: inner.misses,
+            kept: inner.pages.len(),
+        };
+        inner.hits = 0;
+        inner.misses = 0;
+        stats
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_differ_when_any_input_does() {
+        let base = key("en", Path::new("src/a.md"), "# A\n", "# A\n", "A");
+        assert_eq!(
+            base,
+            key("en", Path::new("src/a.md"), "# A\n", "# A\n", "A")
+        );
+        for other in [
+            key("vi", Path::new("src/a.md"), "# A\n", "# A\n", "A"),
+            key("en", Path::new("src/b.md"), "# A\n", "# A\n", "A"),
+            key("en", Path::new("src/a.md"), "# B\n", "# A\n", "A"),
+            key("en", Path::new("src/a.md"), "# A\n", "# B\n", "A"),
+            key("en", Path::new("src/a.md"), "# A\n", "# A\n", "B"),
+            // Bytes moved across a boundary.
+            key("en", Path::new("src/a.md"), "# A\n#", " A\n", "A"),
+        ] {
+            assert_ne!(base, other);
+        }
+    }
+
+    #[test]
+    fn a_build_keeps_only_what_it_used() {
+        let cache = BuildCache::new();
+        let page = CachedPage {
+            rendered: Rendered::default(),
+            title: "T".into(),
+            search: PageEntries::default(),
+        };
+        assert!(cache.get(1).is_none());
+        let page = Arc::new(page);
+        cache.insert(1, Arc::clone(&page));
+        cache.insert(2, page);
+        assert_eq!(
+            cache.sweep(),
+            CacheStats {
+                hits: 0,
+                misses: 1,
+                kept: 1
+            }
+        );
+        assert!(cache.get(1).is_some());
+        assert!(cache.get(2).is_none(), "2 was not used by the last build");
+        assert_eq!(cache.sweep().hits, 1);
+    }
+}
