@@ -12,7 +12,7 @@
 //! page's sections (pure, run in parallel as pages render), and an [`Indexer`] takes pages in
 //! reading order, writes each docs file as soon as it is full and keeps only the postings.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -313,7 +313,7 @@ fn doc_terms(doc: &Doc<'_>, mut f: impl FnMut(&str, u32)) {
             W_BODY * MAX_BODY_COUNT + W_HEADING + W_TITLE,
         ),
     ];
-    let mut slots: HashMap<&str, usize> = HashMap::new();
+    let mut slots: FxHashMap<&str, usize> = FxHashMap::default();
     let mut found: Vec<(&str, u32)> = Vec::new();
     for (text, weight, cap) in parts {
         for t in terms(text) {
