@@ -102,7 +102,7 @@ pub(crate) fn render_language(
         tree, nav, jobs, ..
     } = sources;
     let html_cfg = &env.project.config.output.html;
-    let mut print = if html_cfg.print.enable {
+    let print = if html_cfg.print.enable {
         let mut ctx = base_context(&env.project.config, lang);
         ctx.insert("root", &prefix_to_root(&lang.prefix));
         ctx.insert("default_theme", env.default_theme);
@@ -116,60 +116,56 @@ pub(crate) fn render_language(
     } else {
         None
     };
-    let mut indexer = search::Indexer::new();
-    let mut records = Vec::with_capacity(jobs.len());
-    let mut included = Vec::new();
-
-    let mut rest = jobs;
-    while !rest.is_empty() {
-        let tail = rest.split_off(BATCH.min(rest.len()));
-        let batch = std::mem::replace(&mut rest, tail);
-        let shared: &Output = output;
-        let results: Vec<Result<anyhow::Result<PageOut>, Box<Diagnostic>>> = batch
-            .into_par_iter()
-            .map(|(chapter, page)| {
-                let display = page.display_path.clone();
-                // A bug in a renderer must not take the whole process down: the page is
-                // reported with its file and the build fails cleanly (serve keeps its last good
-                // site).
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    render_page(env, lang, &tree, &nav, chapter, page, shared)
-                }))
-                .map_err(|panic| crash_diagnostic(&display, panic))
-            })
-            .collect();
-        for r in results {
-            let out = match r {
-                Ok(out) => out?,
-                Err(d) => {
-                    diagnostics.push(*d);
-                    continue;
-                }
-            };
-            diagnostics.extend(out.diagnostics);
-            included.extend(out.included);
-            if let Some(print) = &mut print {
-                print.push(&out.record.title, &out.page.rendered.html)?;
+    // Batches render on rayon's threads while this language's collector, on a thread of its
+    // own, takes the batch before in reading order: print page, search index, the page list.
+    // Files to add to the output are listed and added once both are done.
+    type Batch = Vec<Result<anyhow::Result<PageOut>, Box<Diagnostic>>>;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(1);
+    let shared: &Output = output;
+    let collected = std::thread::scope(|scope| {
+        let collector = scope.spawn(move || collect(lang, rx, print, shared));
+        let mut rest = jobs;
+        while !rest.is_empty() {
+            let tail = rest.split_off(BATCH.min(rest.len()));
+            let batch = std::mem::replace(&mut rest, tail);
+            let results: Batch = batch
+                .into_par_iter()
+                .map(|(chapter, page)| {
+                    let display = page.display_path.clone();
+                    // A bug in a renderer must not take the whole process down: the page is
+                    // reported with its file and the build fails cleanly (serve keeps its last
+                    // good site).
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        render_page(env, lang, &tree, &nav, chapter, page, shared)
+                    }))
+                    .map_err(|panic| crash_diagnostic(&display, panic))
+                })
+                .collect();
+            if tx.send(results).is_err() {
+                // The collector stopped on an error; it says which.
+                break;
             }
-            let mut files = Vec::new();
-            indexer.add(&out.page.search, &mut |path, content| {
-                files.push((path, content));
-                Ok(())
-            })?;
-            stash_search_files(output, &lang.code, files)?;
-            output.put(format!("{}{}", lang.prefix, out.record.url), out.content);
-            records.push(out.record);
         }
+        drop(tx);
+        collector
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })?;
+    let Collected {
+        print,
+        search,
+        records,
+        included,
+        found,
+        files,
+    } = collected;
+    diagnostics.extend(found);
+    for (path, content) in files {
+        output.put(path, content);
     }
     if let Some(print) = print {
         print.finish(env.templates, output)?;
     }
-    let mut files = Vec::new();
-    let search = indexer.finish(&mut |path, content| {
-        files.push((path, content));
-        Ok(())
-    })?;
-    stash_search_files(output, &lang.code, files)?;
 
     check_language_links(&records, &tree, diagnostics);
     Ok(RenderedLanguage {
@@ -181,17 +177,66 @@ pub(crate) fn render_language(
     })
 }
 
-fn stash_search_files(
-    output: &mut Output,
-    lang: &str,
-    files: Vec<(String, String)>,
-) -> anyhow::Result<()> {
-    for (path, content) in files {
-        let path = format!("search/{lang}/{path}");
+/// What the collector of one language gathered.
+struct Collected {
+    print: Option<PrintPage>,
+    search: search::IndexStats,
+    records: Vec<PageRecord>,
+    included: Vec<PathBuf>,
+    found: Vec<Diagnostic>,
+    /// Output path → content, to add to the output.
+    files: Vec<(String, Content)>,
+}
+
+/// Takes rendered batches in reading order until the renderers are done: feeds the print page
+/// and the search index (whose files it writes), keeps each page's record.
+fn collect(
+    lang: &Language,
+    batches: std::sync::mpsc::Receiver<Vec<Result<anyhow::Result<PageOut>, Box<Diagnostic>>>>,
+    mut print: Option<PrintPage>,
+    output: &Output,
+) -> anyhow::Result<Collected> {
+    let mut indexer = search::Indexer::new();
+    let mut records = Vec::new();
+    let mut included = Vec::new();
+    let mut found = Vec::new();
+    let mut files = Vec::new();
+    let mut search_file = |path: String, content: String| -> anyhow::Result<()> {
+        let path = format!("search/{}/{path}", lang.code);
         let content = output.stash(&path, content.into_bytes())?;
-        output.put(path, content);
+        files.push((path, content));
+        Ok(())
+    };
+    let mut pages = Vec::new();
+    for batch in batches {
+        for r in batch {
+            let out = match r {
+                Ok(out) => out?,
+                Err(d) => {
+                    found.push(*d);
+                    continue;
+                }
+            };
+            found.extend(out.diagnostics);
+            included.extend(out.included);
+            if let Some(print) = &mut print {
+                print.push(&out.record.title, &out.page.rendered.html)?;
+            }
+            indexer.add(&out.page.search, &mut search_file)?;
+            pages.push((format!("{}{}", lang.prefix, out.record.url), out.content));
+            records.push(out.record);
+        }
     }
-    Ok(())
+    let search = indexer.finish(&mut search_file)?;
+    files.extend(pages);
+    Ok(Collected {
+        print,
+        search,
+        records,
+        included,
+        found,
+        files,
+    })
 }
 
 fn crash_diagnostic(display: &Path, panic: Box<dyn std::any::Any + Send>) -> Box<Diagnostic> {
