@@ -1,19 +1,106 @@
-//! Server-side syntax highlighting with syntect and the extra grammars of two-face (INI/systemd,
-//! nginx, Dockerfile, TOML, ...). Output is HTML with CSS classes, one balanced
-//! `<span class="line">` per source line so lines can be marked and annotated; the light and
-//! dark stylesheets are generated from two themes. The syntax set loads once per process.
+//! Server-side syntax highlighting with syntect: docgen's own lean grammars for Bash (and
+//! console sessions), Python and nginx (`grammars/*.sublime-syntax`), and the grammars of
+//! two-face for everything else (INI/systemd, Dockerfile, TOML, ...). Output is HTML with CSS
+//! classes, one balanced `<span class="line">` per source line so lines can be marked and
+//! annotated; the light and dark stylesheets are generated from two themes. Each syntax set
+//! loads once per process, when a block first needs it.
 
 use std::sync::OnceLock;
 
 use std::collections::HashMap;
 
 use syntect::highlighting::{Color, FontStyle, Highlighter, Theme};
-use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxReference, SyntaxSet};
+use syntect::parsing::{
+    ParseState, Scope, ScopeStack, SyntaxDefinition, SyntaxReference, SyntaxSet, SyntaxSetBuilder,
+};
 use syntect::util::LinesWithEndings;
 
+/// two-face's syntax set: the grammars of every language but those of [`OWN_GRAMMARS`].
 fn syntax_set() -> &'static SyntaxSet {
     static SET: OnceLock<SyntaxSet> = OnceLock::new();
     SET.get_or_init(two_face::syntax::extra_newlines)
+}
+
+/// docgen's own grammars for the languages that dominate deployment docs. The official
+/// Sublime grammars for them are large, and highlighting with them costs several times more
+/// per line than with these lean ones, which colour what a reader of a snippet looks for.
+///
+/// They keep the names, scopes and file extensions of the grammars they replace, so `bash`,
+/// `sh`, `py`, `Python`, `nginx` ... find them, and they are searched before two-face's set.
+/// Each is a set of its own, loaded (a few ms) the first time a block needs it: adding them to
+/// two-face's set instead would mean relinking all of its grammars
+/// (`into_builder().build()` takes about half a second). The official grammars stay in
+/// two-face's set for the grammars that embed them (Markdown's fenced code, Dockerfile's
+/// `RUN`); none of docgen's embeds another grammar.
+static OWN_GRAMMARS: [OwnGrammar; 3] = [
+    OwnGrammar::new(include_str!("grammars/bash.sublime-syntax")),
+    OwnGrammar::new(include_str!("grammars/python.sublime-syntax")),
+    OwnGrammar::new(include_str!("grammars/nginx.sublime-syntax")),
+];
+
+/// One of docgen's own grammars: its text, the tokens that find it, and its syntax set once
+/// loaded.
+struct OwnGrammar {
+    text: &'static str,
+    tokens: OnceLock<Vec<&'static str>>,
+    set: OnceLock<Option<SyntaxSet>>,
+}
+
+impl OwnGrammar {
+    const fn new(text: &'static str) -> OwnGrammar {
+        OwnGrammar {
+            text,
+            tokens: OnceLock::new(),
+            set: OnceLock::new(),
+        }
+    }
+
+    /// The name and file extensions the grammar declares, read from its header without parsing
+    /// the YAML (a test checks that they agree with the parsed grammar): the tokens that find
+    /// it, compared as syntect compares them, ignoring ASCII case.
+    fn tokens(&self) -> &[&'static str] {
+        self.tokens.get_or_init(|| {
+            let mut tokens = Vec::new();
+            let mut in_extensions = false;
+            for line in self.text.lines() {
+                if line.starts_with("contexts:") || line.starts_with("variables:") {
+                    break;
+                }
+                if let Some(name) = line.strip_prefix("name: ") {
+                    tokens.push(name.trim());
+                }
+                match line.strip_prefix("  - ") {
+                    Some(ext) if in_extensions => tokens.push(ext.trim()),
+                    _ => in_extensions = line.starts_with("file_extensions:"),
+                }
+            }
+            tokens
+        })
+    }
+
+    fn answers_to(&self, token: &str) -> bool {
+        self.tokens().iter().any(|t| t.eq_ignore_ascii_case(token))
+    }
+
+    /// The grammar's syntax set, loaded on first use. `None` only if the grammar does not load,
+    /// which the tests rule out; two-face's grammar for the language is then used instead.
+    fn set(&self) -> Option<&SyntaxSet> {
+        self.set
+            .get_or_init(
+                || match SyntaxDefinition::load_from_str(self.text, true, None) {
+                    Ok(def) => {
+                        let mut builder = SyntaxSetBuilder::new();
+                        builder.add(def);
+                        Some(builder.build())
+                    }
+                    Err(e) => {
+                        eprintln!("docgen: a built-in grammar does not load: {e}");
+                        None
+                    }
+                },
+            )
+            .as_ref()
+    }
 }
 
 /// Names that people write after the fence, mapped to the grammar that handles them.
@@ -34,23 +121,30 @@ fn alias(lang: &str) -> &str {
     }
 }
 
-/// The grammar for a fence language, if docgen knows one.
-pub fn find_syntax(lang: &str) -> Option<&'static SyntaxReference> {
-    let ss = syntax_set();
+/// The grammar for a fence language, if docgen knows one, with the set it belongs to.
+pub fn find_syntax(lang: &str) -> Option<(&'static SyntaxSet, &'static SyntaxReference)> {
     let lower = lang.to_ascii_lowercase();
     let wanted = alias(&lower);
-    ss.find_syntax_by_token(wanted)
-        .or_else(|| ss.find_syntax_by_name(wanted))
-        .or_else(|| ss.find_syntax_by_token(lang))
+    let own = OWN_GRAMMARS
+        .iter()
+        .find(|g| g.answers_to(wanted) || g.answers_to(lang))
+        .and_then(OwnGrammar::set)
+        .and_then(|ss| Some((ss, ss.syntaxes().first()?)));
+    own.or_else(|| {
+        let ss = syntax_set();
+        ss.find_syntax_by_token(wanted)
+            .or_else(|| ss.find_syntax_by_name(wanted))
+            .or_else(|| ss.find_syntax_by_token(lang))
+            .map(|s| (ss, s))
+    })
 }
 
 /// Highlights `code` as `lang` and returns one HTML fragment per line (each fragment holds the
 /// line's text with its newline, escaped, with balanced spans). Unknown languages and grammar
 /// failures give plain escaped lines: highlighting never fails a build.
 pub fn highlight_lines(code: &str, lang: Option<&str>) -> Vec<String> {
-    let syntax = lang.and_then(find_syntax);
-    match syntax {
-        Some(s) => highlighted(code, s).unwrap_or_else(|| plain(code)),
+    match lang.and_then(find_syntax) {
+        Some((ss, s)) => highlighted(code, ss, s).unwrap_or_else(|| plain(code)),
         None => plain(code),
     }
 }
@@ -59,8 +153,7 @@ fn plain(code: &str) -> Vec<String> {
     LinesWithEndings::from(code).map(escape).collect()
 }
 
-fn highlighted(code: &str, syntax: &SyntaxReference) -> Option<Vec<String>> {
-    let ss = syntax_set();
+fn highlighted(code: &str, ss: &SyntaxSet, syntax: &SyntaxReference) -> Option<Vec<String>> {
     let styles = styles();
     let mut state = ParseState::new(syntax);
     let mut stack = ScopeStack::new();
@@ -323,6 +416,9 @@ fn palette_css(css: &mut String, p: &Palette, root: &str, letter: char) {
          {root}pre.code .{letter}U {{ text-decoration: underline; }}\n"
     ));
 }
+
+#[cfg(test)]
+mod grammar_tests;
 
 #[cfg(test)]
 mod tests {
