@@ -20,6 +20,9 @@ pub enum Content {
     Bytes(Vec<u8>),
     /// A file copied as is from the source tree.
     Copy(PathBuf),
+    /// Bytes shared with something else that keeps them (`serve`'s cache of finished pages),
+    /// so a rebuild need not copy them.
+    Shared(Arc<[u8]>),
 }
 
 /// The whole site: relative path (with `/`) → content.
@@ -125,6 +128,14 @@ impl Output {
         Ok(Content::Copy(dest))
     }
 
+    /// Like [`Output::stash`] for bytes kept elsewhere too: an output in memory shares them.
+    pub fn stash_shared(&self, path: &str, bytes: Arc<[u8]>) -> anyhow::Result<Content> {
+        if self.discard || self.staging.is_some() {
+            return self.stash(path, bytes.to_vec());
+        }
+        Ok(Content::Shared(bytes))
+    }
+
     /// Adds a file's content (from [`Output::stash`]).
     pub fn put(&mut self, path: impl Into<String>, content: Content) {
         self.files.insert(path.into(), content);
@@ -144,6 +155,7 @@ impl Output {
     pub fn read(&self, path: &str) -> Option<std::io::Result<Vec<u8>>> {
         self.files.get(path).map(|c| match c {
             Content::Bytes(b) => Ok(b.clone()),
+            Content::Shared(b) => Ok(b.to_vec()),
             Content::Copy(p) => std::fs::read(p),
         })
     }
@@ -235,6 +247,8 @@ impl Output {
             .try_for_each(|(rel, content)| -> anyhow::Result<()> {
                 let path = dir.join(rel);
                 match content {
+                    Content::Shared(b) => std::fs::write(&path, b)
+                        .with_context(|| format!("cannot write `{}`", path.display()))?,
                     Content::Bytes(b) => std::fs::write(&path, b)
                         .with_context(|| format!("cannot write `{}`", path.display()))?,
                     // Already written there by `stash`.

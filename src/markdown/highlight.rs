@@ -121,8 +121,26 @@ fn alias(lang: &str) -> &str {
     }
 }
 
+/// A grammar and the set it belongs to.
+type Found = (&'static SyntaxSet, &'static SyntaxReference);
+
+thread_local! {
+    // Fence language → grammar: finding one scans every grammar's names and extensions, and a
+    // book uses a handful of languages in thousands of blocks.
+    static FOUND: std::cell::RefCell<HashMap<String, Option<Found>>> = Default::default();
+}
+
 /// The grammar for a fence language, if docgen knows one, with the set it belongs to.
-pub fn find_syntax(lang: &str) -> Option<(&'static SyntaxSet, &'static SyntaxReference)> {
+pub fn find_syntax(lang: &str) -> Option<Found> {
+    if let Some(found) = FOUND.with(|f| f.borrow().get(lang).copied()) {
+        return found;
+    }
+    let found = search_syntax(lang);
+    FOUND.with(|f| f.borrow_mut().insert(lang.to_string(), found));
+    found
+}
+
+fn search_syntax(lang: &str) -> Option<Found> {
     let lower = lang.to_ascii_lowercase();
     let wanted = alias(&lower);
     let own = OWN_GRAMMARS

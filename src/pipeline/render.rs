@@ -370,17 +370,27 @@ fn render_page(
     // The page around the body: from the cache when neither the body nor anything else the
     // template reads (the site's key: config, templates, navigation, languages) changed.
     let html_key = key.map(|(c, k)| (c, cache::page_key(k, env.site_key, chapter)));
-    let html = match html_key.and_then(|(c, k)| c.get_html(k)) {
-        Some(html) => html.to_vec(),
+    let path = format!("{}{url}", lang.prefix);
+    let content = match html_key {
+        Some((c, k)) => {
+            let html = match c.get_html(k) {
+                Some(html) => html,
+                None => {
+                    let html: Arc<[u8]> =
+                        page_html(env, lang, tree, nav, chapter, &p, &url, &page)?
+                            .into_bytes()
+                            .into();
+                    c.insert_html(k, Arc::clone(&html));
+                    html
+                }
+            };
+            output.stash_shared(&path, html)?
+        }
         None => {
-            let html = page_html(env, lang, tree, nav, chapter, &p, &url, &page)?.into_bytes();
-            if let Some((c, k)) = html_key {
-                c.insert_html(k, Arc::from(html.as_slice()));
-            }
-            html
+            let html = page_html(env, lang, tree, nav, chapter, &p, &url, &page)?;
+            output.stash(&path, html.into_bytes())?
         }
     };
-    let content = output.stash(&format!("{}{url}", lang.prefix), html)?;
     Ok(PageOut {
         record: PageRecord {
             abs: file,
