@@ -215,7 +215,7 @@ impl Output {
                 .with_context(|| format!("cannot move the new site to `{}`", out.display()));
         }
         if had_old {
-            std::fs::remove_dir_all(&old)
+            remove_tree(&old)
                 .with_context(|| format!("cannot remove the old site `{}`", old.display()))?;
         }
         Ok(())
@@ -265,6 +265,21 @@ impl Output {
     }
 }
 
+/// Removes a directory tree, its top-level entries in parallel: removing thousands of small
+/// files is time in the kernel, and subdirectories do not contend for one directory's lock.
+fn remove_tree(dir: &Path) -> std::io::Result<()> {
+    let entries: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.par_iter().try_for_each(|e| {
+        // A symlink is removed, never followed.
+        if e.file_type()?.is_dir() {
+            std::fs::remove_dir_all(e.path())
+        } else {
+            std::fs::remove_file(e.path())
+        }
+    })?;
+    std::fs::remove_dir(dir)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,5 +311,28 @@ mod tests {
             std::fs::read_to_string(foreign.join("keep.txt")).unwrap(),
             "precious"
         );
+    }
+
+    #[test]
+    fn removing_the_old_site_never_follows_a_symlink_out_of_it() {
+        let d = tempfile::tempdir().unwrap();
+        let out = d.path().join("book");
+        let outside = d.path().join("outside");
+        std::fs::create_dir_all(outside.join("sub")).unwrap();
+        std::fs::write(outside.join("sub/keep.txt"), "precious").unwrap();
+        let mut o = Output::default();
+        o.add("deep/dir/index.html", "one");
+        o.add("top.html", "one");
+        o.write_atomic(&out).unwrap();
+        std::os::unix::fs::symlink(&outside, out.join("link")).unwrap();
+        std::os::unix::fs::symlink(&outside, out.join("deep/link")).unwrap();
+        let mut o2 = Output::default();
+        o2.add("index.html", "two");
+        o2.write_atomic(&out).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(outside.join("sub/keep.txt")).unwrap(),
+            "precious"
+        );
+        assert!(!out.join("deep").exists() && !out.join("link").exists());
     }
 }
