@@ -76,6 +76,7 @@ impl Output {
         let (parent, tmp, _) = sibling_dirs(out)?;
         std::fs::create_dir_all(&parent)
             .with_context(|| format!("cannot create `{}`", parent.display()))?;
+        sweep_stale_siblings(out);
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp)
             .with_context(|| format!("cannot create `{}`", tmp.display()))?;
@@ -265,6 +266,53 @@ impl Output {
     }
 }
 
+/// Removes the staging and moved-aside directories of builds of `out` whose process is gone: a
+/// build killed before it finished (Ctrl-C, a full disk, a crash) must not leave a hidden copy
+/// of the site behind for good.
+fn sweep_stale_siblings(out: &Path) {
+    let (Some(parent), Some(name)) = (out.parent(), out.file_name()) else {
+        return;
+    };
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let prefix = format!(".{}.docgen-", name.to_string_lossy());
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        let Some(rest) = file_name.strip_prefix(&prefix) else {
+            continue;
+        };
+        let pid = rest
+            .strip_prefix("new-")
+            .or_else(|| rest.strip_prefix("old-"))
+            .and_then(|p| p.parse::<i32>().ok());
+        let Some(pid) = pid else { continue };
+        if pid as u32 == std::process::id() || process_alive(pid) {
+            continue;
+        }
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = remove_tree(&entry.path());
+        }
+    }
+}
+
+/// Whether a process with this id exists (signal 0 checks without sending anything).
+fn process_alive(pid: i32) -> bool {
+    use nix::errno::Errno;
+    match nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None) {
+        Ok(()) => true,
+        // It exists but belongs to someone else.
+        Err(Errno::EPERM) => true,
+        Err(_) => false,
+    }
+}
+
 /// Removes a directory tree, its top-level entries in parallel: removing thousands of small
 /// files is time in the kernel, and subdirectories do not contend for one directory's lock.
 fn remove_tree(dir: &Path) -> std::io::Result<()> {
@@ -334,5 +382,32 @@ mod tests {
             "precious"
         );
         assert!(!out.join("deep").exists() && !out.join("link").exists());
+    }
+
+    #[test]
+    fn a_killed_build_leaves_nothing_for_long() {
+        // The staging and moved-aside directories of a build whose process is gone are removed
+        // by the next build; a live build's are left alone.
+        let d = tempfile::tempdir().unwrap();
+        let out = d.path().join("book");
+        let dead = i32::MAX - 7; // no such process
+        let stale_new = d.path().join(format!(".book.docgen-new-{dead}"));
+        let stale_old = d.path().join(format!(".book.docgen-old-{dead}"));
+        let live = d.path().join(".book.docgen-new-1"); // pid 1 always exists
+        for dir in [&stale_new, &stale_old, &live] {
+            std::fs::create_dir_all(dir.join("sub")).unwrap();
+            std::fs::write(dir.join("sub/page.html"), "x").unwrap();
+        }
+        let other = d.path().join(".site.docgen-new-12345678");
+        std::fs::create_dir_all(&other).unwrap();
+        let mut o = Output::staged_for(&out).unwrap();
+        o.add("index.html", "one");
+        o.write_atomic(&out).unwrap();
+        assert!(!stale_new.exists() && !stale_old.exists());
+        assert!(live.exists(), "a running build's staging was removed");
+        assert!(
+            other.exists(),
+            "another output's directories are not ours to sweep"
+        );
     }
 }
