@@ -3,20 +3,21 @@
 //! looked up in hash maps built once.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::diagnostic::Diagnostic;
 use crate::markdown::{include::normalize, is_external, LinkRef};
 
-/// What a link can point at in one language of the book.
+/// What a link can point at in one language of the book, borrowed from the build's own records
+/// of its pages and files.
 #[derive(Debug, Default)]
-pub struct Targets {
+pub struct Targets<'a> {
     /// Pages by source path (relative to the language's source dir) → their anchor ids.
-    pub pages: HashMap<PathBuf, HashSet<String>>,
+    pub pages: HashMap<&'a Path, &'a HashSet<String>>,
     /// Output URLs (relative to the language root) of pages, for links written as `.html`.
-    pub urls: HashMap<String, PathBuf>,
+    pub urls: HashMap<&'a str, &'a Path>,
     /// Other files of the source tree (images, downloads), relative to the source dir.
-    pub files: HashSet<PathBuf>,
+    pub files: HashSet<&'a Path>,
 }
 
 /// Checks the links of one page. `page_rel` is the page's path in the source tree, `ids` its own
@@ -28,7 +29,7 @@ pub fn check_links(
     ids: &HashSet<String>,
     text: &dyn Fn() -> String,
     display: &Path,
-    targets: &Targets,
+    targets: &Targets<'_>,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let source = std::cell::OnceCell::new();
@@ -61,12 +62,12 @@ pub fn check_links(
         }
         let target = normalize(&dir.join(decode(path_part)));
         let page_ids = if target.extension().is_some_and(|e| e == "md") {
-            targets.pages.get(&target)
+            targets.pages.get(target.as_path()).copied()
         } else if target.extension().is_some_and(|e| e == "html") {
             targets
                 .urls
-                .get(&target.to_string_lossy().replace('\\', "/"))
-                .and_then(|src| targets.pages.get(src))
+                .get(target.to_string_lossy().replace('\\', "/").as_str())
+                .and_then(|src| targets.pages.get(src).copied())
         } else {
             None
         };
@@ -81,10 +82,14 @@ pub fn check_links(
                     }
                 }
             }
-            None if targets.files.contains(&target) => {}
+            None if targets.files.contains(target.as_path()) => {}
             // A directory link reaches its index page.
-            None if targets.pages.contains_key(&target.join("README.md"))
-                || targets.pages.contains_key(&target.join("index.md")) => {}
+            None if targets
+                .pages
+                .contains_key(target.join("README.md").as_path())
+                || targets
+                    .pages
+                    .contains_key(target.join("index.md").as_path()) => {}
             None => out.push(diag(
                 format!("link to a missing page or file `{path_part}`"),
                 if path_part.ends_with(".md") {

@@ -43,15 +43,6 @@ pub struct Doc<'a> {
     pub text: &'a str,
 }
 
-/// The index files of one language, and their sizes.
-#[derive(Debug, Clone, Default)]
-pub struct SearchIndex {
-    /// Path (relative to `search/<lang>/`) → content.
-    pub files: Vec<(String, String)>,
-    /// Sizes, for the build report.
-    pub stats: IndexStats,
-}
-
 /// How big an index is.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct IndexStats {
@@ -281,22 +272,6 @@ impl Indexer {
     }
 }
 
-/// Builds the whole index of one language at once (the same files as an [`Indexer`] fed page
-/// by page).
-pub fn build(docs: &[Doc<'_>]) -> SearchIndex {
-    let mut files = Vec::new();
-    let mut emit = |path: String, content: String| -> anyhow::Result<()> {
-        files.push((path, content));
-        Ok(())
-    };
-    let mut indexer = Indexer::new();
-    indexer
-        .add(&entries(docs.iter().copied()), &mut emit)
-        .expect("collecting cannot fail");
-    let stats = indexer.finish(&mut emit).expect("collecting cannot fail");
-    SearchIndex { files, stats }
-}
-
 /// Calls `f` with each term of one section and its weight, each term once, in first-seen order.
 fn doc_terms(doc: &Doc<'_>, mut f: impl FnMut(&str, u32)) {
     let (head, weight, cap) = if doc.heading.is_empty() || doc.heading == doc.page_title {
@@ -365,6 +340,31 @@ pub fn human_bytes(n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The index files of one language, and their sizes.
+    #[derive(Debug, Clone, Default)]
+    struct SearchIndex {
+        /// Path (relative to `search/<lang>/`) → content.
+        files: Vec<(String, String)>,
+        /// Sizes, for the build report.
+        stats: IndexStats,
+    }
+
+    /// Builds the whole index of one language at once (the same files as an [`Indexer`] fed page
+    /// by page).
+    fn build(docs: &[Doc<'_>]) -> SearchIndex {
+        let mut files = Vec::new();
+        let mut emit = |path: String, content: String| -> anyhow::Result<()> {
+            files.push((path, content));
+            Ok(())
+        };
+        let mut indexer = Indexer::new();
+        indexer
+            .add(&entries(docs.iter().copied()), &mut emit)
+            .expect("collecting cannot fail");
+        let stats = indexer.finish(&mut emit).expect("collecting cannot fail");
+        SearchIndex { files, stats }
+    }
 
     #[test]
     fn folding_removes_vietnamese_diacritics() {

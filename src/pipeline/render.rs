@@ -262,11 +262,11 @@ fn check_language_links(
 ) {
     let mut targets = Targets::default();
     for r in records {
-        targets.pages.insert(r.rel.clone(), r.ids.clone());
-        targets.urls.insert(r.url.clone(), r.rel.clone());
+        targets.pages.insert(r.rel.as_path(), &r.ids);
+        targets.urls.insert(r.url.as_str(), r.rel.as_path());
     }
     for a in &tree.assets {
-        targets.files.insert(a.rel.clone());
+        targets.files.insert(a.rel.as_path());
     }
     let found: Vec<Vec<Diagnostic>> = records
         .par_iter()
