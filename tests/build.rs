@@ -389,13 +389,16 @@ fn a_print_template_that_shows_titles_gets_the_real_titles() {
     );
 }
 
-/// The files of a build, for comparing builds.
+/// The files of a build, for comparing builds (waiting for any still being made).
 fn files_of(built: &docgen::pipeline::Built) -> std::collections::BTreeMap<String, Vec<u8>> {
     built
         .output
-        .files
-        .keys()
-        .map(|k| (k.clone(), built.output.read(k).unwrap().unwrap()))
+        .paths()
+        .into_iter()
+        .map(|k| {
+            let bytes = built.output.read(&k).unwrap().unwrap();
+            (k, bytes)
+        })
         .collect()
 }
 
@@ -403,21 +406,40 @@ fn files_of(built: &docgen::pipeline::Built) -> std::collections::BTreeMap<Strin
 fn cached_rebuilds_equal_full_builds_and_render_only_what_changed() {
     // What `serve` does on each edit: a build that takes unchanged pages from the last one.
     // After every kind of edit it must give exactly the files of a build from scratch.
-    use docgen::pipeline::{build, build_cached, BuildCache};
+    // `serve` builds pages first and makes the print page and search index after publishing
+    // them: once those are done, that site must be the same too.
+    use docgen::pipeline::{build, build_cached, build_pages_first, BuildCache};
     use docgen::project::Project;
     let book = fixture("mdbook-style");
     let root = book.path();
     let project = || Project::open(root).unwrap();
     let cache = BuildCache::new();
+    let serve_cache = BuildCache::new();
     let check = |what: &str, rendered: usize| {
         let cached = build_cached(&project(), &cache).unwrap();
         let fresh = build(&project()).unwrap();
         assert_eq!(cached.pages, PAGES.len());
+        let fresh_files = files_of(&fresh);
         assert!(
-            files_of(&cached) == files_of(&fresh),
+            fresh_files.contains_key("print.html") && fresh_files.contains_key("search/en/meta.js")
+        );
+        assert!(
+            files_of(&cached) == fresh_files,
             "{what}: the cached build differs from a full one"
         );
         assert_eq!(cached.cache.unwrap().misses, rendered, "{what}");
+        let mut served = build_pages_first(&project(), &serve_cache).unwrap();
+        assert_eq!(served.cache.unwrap().misses, rendered, "{what}");
+        served
+            .whole_book
+            .take()
+            .expect("left for later")
+            .finish()
+            .unwrap();
+        assert!(
+            files_of(&served) == fresh_files,
+            "{what}: the pages-first build differs from a full one"
+        );
     };
     check("first build", PAGES.len());
     check("nothing changed", 0);
@@ -437,6 +459,8 @@ fn cached_rebuilds_equal_full_builds_and_render_only_what_changed() {
     // come from the pages), but the pages around it must still show the new title.
     edit("src/SUMMARY.md", "[Configuration]", "[Settings]");
     let built = build_cached(&project(), &cache).unwrap();
+    // (The pages-first cache sees the same builds.)
+    drop(build_pages_first(&project(), &serve_cache).unwrap());
     let next_of_dive = String::from_utf8(files_of(&built)["guide/deep/dive.html"].clone()).unwrap();
     assert!(next_of_dive.contains("Settings"), "prev/next not updated");
     check("summary title edited", 0);
@@ -451,4 +475,67 @@ fn cached_rebuilds_equal_full_builds_and_render_only_what_changed() {
     let built = build_cached(&project(), &cache).unwrap();
     let index = String::from_utf8(files_of(&built)["index.html"].clone()).unwrap();
     assert!(index.contains("data-edited=\"1\""));
+}
+
+#[test]
+fn a_site_published_before_its_print_pages_and_search_indexes_waits_for_them() {
+    // Both languages' print pages and search indexes are left for later; reading one before
+    // they are made waits, and gets the same bytes as a full build.
+    use docgen::pipeline::{build, build_pages_first, BuildCache};
+    use docgen::project::Project;
+    let book = fixture("bilingual");
+    let project = Project::open(book.path()).unwrap();
+    let fresh = files_of(&build(&project).unwrap());
+    let mut built = build_pages_first(&project, &BuildCache::new()).unwrap();
+    let whole = built.whole_book.take().expect("left for later");
+    let later: Vec<&String> = fresh
+        .keys()
+        .filter(|k| !built.output.files.contains_key(*k))
+        .collect();
+    const EXPECTED: [&str; 4] = [
+        "en/print.html",
+        "vi/print.html",
+        "search/en/meta.js",
+        "search/vi/meta.js",
+    ];
+    for k in EXPECTED {
+        assert!(
+            later.iter().any(|l| l.as_str() == k),
+            "{k} was not left for later: {later:?}"
+        );
+    }
+    assert!(
+        later
+            .iter()
+            .all(|k| k.ends_with("print.html") || k.starts_with("search/")),
+        "{later:?}"
+    );
+    let output = std::sync::Arc::new(built.output);
+    let readers: Vec<_> = EXPECTED
+        .iter()
+        .map(|k| {
+            let output = std::sync::Arc::clone(&output);
+            std::thread::spawn(move || (k, output.read(k).map(|r| r.unwrap())))
+        })
+        .collect();
+    whole.finish().unwrap();
+    for r in readers {
+        let (k, bytes) = r.join().unwrap();
+        assert_eq!(bytes.as_deref(), Some(fresh[*k].as_slice()), "{k}");
+    }
+    // A path the later files do not have is still not there.
+    assert!(!output.contains("search/en/nothing.js"));
+}
+
+#[test]
+fn print_pages_and_search_indexes_that_are_never_made_are_an_error_not_a_hang() {
+    use docgen::pipeline::{build_pages_first, BuildCache};
+    use docgen::project::Project;
+    let book = fixture("mdbook-style");
+    let mut built =
+        build_pages_first(&Project::open(book.path()).unwrap(), &BuildCache::new()).unwrap();
+    drop(built.whole_book.take());
+    let err = built.output.read("print.html").unwrap().unwrap_err();
+    assert!(err.to_string().contains("were not made"), "{err}");
+    assert!(built.output.read("index.html").unwrap().is_ok());
 }

@@ -489,6 +489,19 @@ fn a_burst_of_edits_is_one_rebuild_and_open_pages_hear_of_it() {
         s.dump()
     );
     eprintln!("edit → new page in {took:?}");
+    // The print page and search index are made after the pages are published; asked for at
+    // once, they come (waiting if need be) with the edit in them.
+    assert!(s.get("/print.html").text().contains("Version 4."));
+    let docs = s.get("/search/en/d/0.js").text();
+    assert!(
+        docs.contains("Version 4.") && !docs.contains("Version one."),
+        "{docs}"
+    );
+    assert!(
+        s.stderr().contains("print page and search index"),
+        "{}",
+        s.dump()
+    );
     // The served page carries the build it came from, for serve.js.
     assert!(s
         .get("/probe.html")

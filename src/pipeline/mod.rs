@@ -6,6 +6,7 @@
 //! share it: they differ only in the [`Output`] the site goes to (dropped, staged on disk, or
 //! kept in memory).
 
+mod book;
 mod cache;
 mod files;
 mod labs;
@@ -17,6 +18,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+pub use book::WholeBook;
 pub(crate) use cache::hash_parts;
 pub use cache::{BuildCache, CacheStats};
 pub use labs::{LabIndex, LabInfo};
@@ -46,30 +48,42 @@ pub struct Built {
     pub search: Vec<(String, search::IndexStats)>,
     /// How the cache of rendered pages did, for a cached build.
     pub cache: Option<CacheStats>,
+    /// The print pages and search indexes still to make, for [`build_pages_first`]: the
+    /// output waits for them when one of their files is read.
+    pub whole_book: Option<WholeBook>,
 }
 
 /// Builds the whole site in memory (what `serve` serves).
 pub fn build(project: &Project) -> anyhow::Result<Built> {
-    build_with(project, Output::default(), None)
+    build_with(project, Output::default(), None, false)
 }
 
 /// Builds the whole site in memory, taking unchanged pages from `cache` (filled by earlier
 /// builds) instead of rendering them again: what `serve` does on every edit.
 pub fn build_cached(project: &Project, cache: &BuildCache) -> anyhow::Result<Built> {
-    build_with(project, Output::default(), Some(cache))
+    build_with(project, Output::default(), Some(cache), false)
+}
+
+/// Like [`build_cached`], but returns once the pages are built: the print pages and search
+/// indexes, which need every page and are the slowest part of a rebuild, are left in
+/// [`Built::whole_book`] to make after the site is published. Until
+/// [`WholeBook::finish`] is done, reading one of their files from the output waits for it.
+/// What `serve` does, so that an edited page is on screen sooner.
+pub fn build_pages_first(project: &Project, cache: &BuildCache) -> anyhow::Result<Built> {
+    build_with(project, Output::default(), Some(cache), true)
 }
 
 /// Builds the whole site for writing to `out`: pages, print page and search index go to disk
 /// (the staging directory of [`Output::write_atomic`]) as they are made, so memory does not
 /// grow with the site's output.
 pub fn build_into(project: &Project, out: &Path) -> anyhow::Result<Built> {
-    build_with(project, Output::staged_for(out)?, None)
+    build_with(project, Output::staged_for(out)?, None, false)
 }
 
 /// Builds the whole site for its diagnostics only: the files are listed but their content is
 /// dropped (what `check` needs).
 pub fn check(project: &Project) -> anyhow::Result<Built> {
-    build_with(project, Output::discarding(), None)
+    build_with(project, Output::discarding(), None, false)
 }
 
 /// Phase times on stderr when `DOCGEN_TIMINGS` is set (for profiling; not a stable format).
@@ -100,13 +114,16 @@ fn build_with(
     project: &Project,
     mut output: Output,
     cache: Option<&BuildCache>,
+    pages_first: bool,
 ) -> anyhow::Result<Built> {
     let timings = Timings::new();
     let config = &project.config;
     let mut diagnostics = Diagnostics::new();
     let mut inputs = vec![project.root.join("book.toml")];
     let templates = Templates::load(project.theme_dir().as_deref())?;
+    timings.mark("templates");
     let (labs, lab_diags) = LabIndex::load(&project.labs_dir(), &project.cache_dir());
+    timings.mark("labs");
     diagnostics.extend(lab_diags);
     let languages = load::plan_languages(project);
 
@@ -117,6 +134,7 @@ fn build_with(
         let s = load::load_language(project, lang, &languages, &mut diagnostics)?;
         inputs.extend(s.inputs.iter().cloned());
         sources.push(s);
+        timings.mark(&format!("loaded {}", lang.code));
     }
     let built_paths: Vec<HashSet<PathBuf>> = sources.iter().map(|s| s.built_paths()).collect();
     let available: HashMap<&str, HashSet<PathBuf>> = languages
@@ -167,6 +185,7 @@ fn build_with(
         default_theme,
         cache,
         site_key,
+        pages_first,
     };
     let mut rendered = Vec::with_capacity(languages.len());
     let mut sitemap_urls = Vec::new();
@@ -180,7 +199,9 @@ fn build_with(
                 .iter()
                 .map(|p| format!("{}{}", lang.prefix, p.url)),
         );
-        search_stats.push((lang.code.clone(), r.search));
+        if let Some(stats) = r.search {
+            search_stats.push((lang.code.clone(), stats));
+        }
         files::language_files(
             project,
             &templates,
@@ -224,6 +245,16 @@ fn build_with(
     )?;
     timings.mark("site files");
     let cache = cache.map(BuildCache::sweep);
+    let deferred: Vec<book::Deferred> = rendered.into_iter().filter_map(|r| r.deferred).collect();
+    let whole_book = (!deferred.is_empty()).then(|| {
+        let covers = deferred
+            .iter()
+            .flat_map(|d| book::covered(&d.lang, d.print.is_some()))
+            .collect();
+        let later = std::sync::Arc::new(crate::output::Later::new(covers));
+        output.set_later(std::sync::Arc::clone(&later));
+        WholeBook::new(templates, deferred, later)
+    });
 
     Ok(Built {
         output,
@@ -234,5 +265,6 @@ fn build_with(
         elapsed: timings.started.elapsed(),
         search: search_stats,
         cache,
+        whole_book,
     })
 }

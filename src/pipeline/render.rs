@@ -13,11 +13,11 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::book::{BookFiles, Deferred};
 use super::cache::{self, BuildCache, CachedPage};
 use super::files::base_context;
 use super::labs::{unknown_lab_message, Ctx, LabIndex};
 use super::load::{LangSources, Language};
-use super::print::PrintPage;
 use crate::check::{check_links, Targets};
 use crate::diagnostic::{display_path, Diagnostic, Diagnostics};
 use crate::markdown::include;
@@ -58,7 +58,10 @@ pub(crate) struct RenderedLanguage {
     pub(crate) records: Vec<PageRecord>,
     /// Files read by includes, for `serve` to watch.
     pub(crate) included: Vec<PathBuf>,
-    pub(crate) search: search::IndexStats,
+    /// The search index's sizes, when it was made with the pages.
+    pub(crate) search: Option<search::IndexStats>,
+    /// The pages, when the print page and search index are made after publishing (`serve`).
+    pub(crate) deferred: Option<Deferred>,
     pub(crate) tree: source::SourceTree,
     pub(crate) nav: Nav,
 }
@@ -76,6 +79,8 @@ pub(crate) struct Env<'a> {
     pub(crate) cache: Option<&'a BuildCache>,
     /// A hash of everything a page template reads besides the page (see `cache::site_key`).
     pub(crate) site_key: u128,
+    /// Leave the print page and search index for after the pages are published (`serve`).
+    pub(crate) pages_first: bool,
 }
 
 /// What rendering one chapter gives.
@@ -83,7 +88,8 @@ struct PageOut {
     record: PageRecord,
     /// The page's body (for the print page) and search entries.
     page: Arc<CachedPage>,
-    /// The written page.
+    /// The written page: its path in the site and its content.
+    path: String,
     content: Content,
     diagnostics: Vec<Diagnostic>,
     included: Vec<PathBuf>,
@@ -102,19 +108,18 @@ pub(crate) fn render_language(
         tree, nav, jobs, ..
     } = sources;
     let html_cfg = &env.project.config.output.html;
-    let print = if html_cfg.print.enable {
+    let print = html_cfg.print.enable.then(|| {
         let mut ctx = base_context(&env.project.config, lang);
         ctx.insert("root", &prefix_to_root(&lang.prefix));
         ctx.insert("default_theme", env.default_theme);
-        Some(PrintPage::start(
-            env.templates,
-            ctx,
-            format!("{}print.html", lang.prefix),
-            jobs.len(),
-            output,
-        )?)
+        ctx
+    });
+    // The print page and search index: fed as pages come, or (serve) made after publishing.
+    let (book, print) = if env.pages_first {
+        (None, print)
     } else {
-        None
+        let book = BookFiles::start(env.templates, print, lang, jobs.len(), output)?;
+        (Some(book), None)
     };
     // Batches render on rayon's threads while this language's collector, on a thread of its
     // own, takes the batch before in reading order: print page, search index, the page list.
@@ -123,7 +128,7 @@ pub(crate) fn render_language(
     let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(1);
     let shared: &Output = output;
     let collected = std::thread::scope(|scope| {
-        let collector = scope.spawn(move || collect(lang, rx, print, shared));
+        let collector = scope.spawn(move || collect(rx, book, shared));
         let mut rest = jobs;
         while !rest.is_empty() {
             let tail = rest.split_off(BATCH.min(rest.len()));
@@ -152,8 +157,8 @@ pub(crate) fn render_language(
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })?;
     let Collected {
-        print,
-        search,
+        book,
+        pages,
         records,
         included,
         found,
@@ -163,15 +168,24 @@ pub(crate) fn render_language(
     for (path, content) in files {
         output.put(path, content);
     }
-    if let Some(print) = print {
-        print.finish(env.templates, output)?;
-    }
+    let (search, deferred) = match book {
+        Some(book) => (Some(book.finish(env.templates, output)?), None),
+        None => (
+            None,
+            Some(Deferred {
+                lang: lang.clone(),
+                print,
+                pages,
+            }),
+        ),
+    };
 
     check_language_links(&records, &tree, diagnostics);
     Ok(RenderedLanguage {
         records,
         included,
         search,
+        deferred,
         tree,
         nav,
     })
@@ -179,8 +193,10 @@ pub(crate) fn render_language(
 
 /// What the collector of one language gathered.
 struct Collected {
-    print: Option<PrintPage>,
-    search: search::IndexStats,
+    /// The print page and search index, fed with every page (unless they are made later).
+    book: Option<BookFiles>,
+    /// Every page in reading order, when the print page and search index are made later.
+    pages: Vec<Arc<CachedPage>>,
     records: Vec<PageRecord>,
     included: Vec<PathBuf>,
     found: Vec<Diagnostic>,
@@ -189,24 +205,16 @@ struct Collected {
 }
 
 /// Takes rendered batches in reading order until the renderers are done: feeds the print page
-/// and the search index (whose files it writes), keeps each page's record.
+/// and the search index (or keeps the pages for them), keeps each page's record.
 fn collect(
-    lang: &Language,
     batches: std::sync::mpsc::Receiver<Vec<Result<anyhow::Result<PageOut>, Box<Diagnostic>>>>,
-    mut print: Option<PrintPage>,
+    mut book: Option<BookFiles>,
     output: &Output,
 ) -> anyhow::Result<Collected> {
-    let mut indexer = search::Indexer::new();
     let mut records = Vec::new();
     let mut included = Vec::new();
     let mut found = Vec::new();
     let mut files = Vec::new();
-    let mut search_file = |path: String, content: String| -> anyhow::Result<()> {
-        let path = format!("search/{}/{path}", lang.code);
-        let content = output.stash(&path, content.into_bytes())?;
-        files.push((path, content));
-        Ok(())
-    };
     let mut pages = Vec::new();
     for batch in batches {
         for r in batch {
@@ -219,19 +227,17 @@ fn collect(
             };
             found.extend(out.diagnostics);
             included.extend(out.included);
-            if let Some(print) = &mut print {
-                print.push(&out.record.title, &out.page.rendered.html)?;
+            match &mut book {
+                Some(book) => book.push(&out.page, output)?,
+                None => pages.push(out.page),
             }
-            indexer.add(&out.page.search, &mut search_file)?;
-            pages.push((format!("{}{}", lang.prefix, out.record.url), out.content));
+            files.push((out.path, out.content));
             records.push(out.record);
         }
     }
-    let search = indexer.finish(&mut search_file)?;
-    files.extend(pages);
     Ok(Collected {
-        print,
-        search,
+        book,
+        pages,
         records,
         included,
         found,
@@ -403,6 +409,7 @@ fn render_page(
             aliases: p.front.aliases,
         },
         page,
+        path,
         content,
         diagnostics: diags,
         included: expanded.included,

@@ -21,7 +21,7 @@ use super::paths;
 use super::reload::{self, Live, Snapshot};
 use super::watch::Trigger;
 use crate::markdown::highlight::escape;
-use crate::output::{Content, Output};
+use crate::output::Output;
 
 /// The live-reload and lab UI script, served at `/__docgen/serve.js` and only by `serve`.
 pub const SERVE_JS: &str = include_str!("../../themes/default/static/serve.js");
@@ -142,10 +142,10 @@ pub fn handle(req: Request, ctx: &Ctx) {
         return send(req, 503, "text/html; charset=utf-8", page, &[]);
     };
     let key = sp.key();
-    if site.files.contains_key(&key) {
+    if site.contains(&key) {
         return serve_file(req, ctx, &snap, &site, &key, 200);
     }
-    if !sp.dir && site.files.contains_key(&format!("{}/index.html", sp.path)) {
+    if !sp.dir && site.contains(&format!("{}/index.html", sp.path)) {
         let raw = url.split(['?', '#']).next().unwrap_or("/");
         return send(
             req,
@@ -159,7 +159,7 @@ pub fn handle(req: Request, ctx: &Ctx) {
 }
 
 fn not_found(req: Request, ctx: &Ctx, snap: &Snapshot, site: &Output) {
-    if site.files.contains_key("404.html") {
+    if site.contains("404.html") {
         serve_file(req, ctx, snap, site, "404.html", 404)
     } else {
         text(req, 404, "not found")
@@ -169,13 +169,17 @@ fn not_found(req: Request, ctx: &Ctx, snap: &Snapshot, site: &Output) {
 fn serve_file(req: Request, ctx: &Ctx, snap: &Snapshot, site: &Output, key: &str, status: u16) {
     // Files copied from the book are read now; they must still be inside it (a symlink in the
     // source tree pointing elsewhere is not part of the site).
-    if let Some(Content::Copy(p)) = site.files.get(key) {
-        if !inside(p, &ctx.root) {
+    if let Some(p) = site.copied_from(key) {
+        if !inside(&p, &ctx.root) {
             return text(req, 404, "not found");
         }
     }
     let bytes = match site.read(key) {
         Some(Ok(b)) => b,
+        // The print page or search index could not be made after the pages were published.
+        Some(Err(e)) if e.kind() == std::io::ErrorKind::Other => {
+            return text(req, 500, &format!("docgen serve: {e}"))
+        }
         _ => return text(req, 404, "not found"),
     };
     let ct = content_type(key);

@@ -43,44 +43,75 @@ pub struct Options {
     pub open: bool,
 }
 
-/// One build of the book at `root`, never panicking: the site, or the text to show instead.
-/// The pages count is the site's; `rendered` how many of them were rendered (not taken from the
-/// cache).
-pub fn build_site(
-    root: &std::path::Path,
-    cache: &pipeline::BuildCache,
-) -> (Result<Output, String>, usize, usize) {
+/// One build of the book at `root`, never panicking.
+pub struct SiteBuild {
+    /// The site (its print pages and search indexes still to come), or the text to show
+    /// instead.
+    pub result: Result<Output, String>,
+    /// The print pages and search indexes, to make once the site is published.
+    pub whole_book: Option<pipeline::WholeBook>,
+    /// The site's pages.
+    pub pages: usize,
+    /// How many of them were rendered (not taken from the cache).
+    pub rendered: usize,
+}
+
+/// Builds the book at `root` pages first (see [`pipeline::build_pages_first`]), taking
+/// unchanged pages from `cache`.
+pub fn build_site(root: &std::path::Path, cache: &pipeline::BuildCache) -> SiteBuild {
+    let failed = |text: String| SiteBuild {
+        result: Err(text),
+        whole_book: None,
+        pages: 0,
+        rendered: 0,
+    };
     let project = match Project::open(root) {
         Ok(p) => p,
-        Err(DiscoverError::Config(d)) => return (Err(d.to_string()), 0, 0),
-        Err(DiscoverError::Other(e)) => return (Err(format!("error: {e:#}")), 0, 0),
+        Err(DiscoverError::Config(d)) => return failed(d.to_string()),
+        Err(DiscoverError::Other(e)) => return failed(format!("error: {e:#}")),
     };
-    match catch_unwind(AssertUnwindSafe(|| pipeline::build_cached(&project, cache))) {
-        Ok(Ok(built)) => {
+    match catch_unwind(AssertUnwindSafe(|| {
+        pipeline::build_pages_first(&project, cache)
+    })) {
+        Ok(Ok(mut built)) => {
             let rendered = built.cache.map_or(built.pages, |c| c.misses);
-            if built.diagnostics.has_errors() {
-                (Err(built.diagnostics.render()), built.pages, rendered)
+            let whole_book = built.whole_book.take();
+            let result = if built.diagnostics.has_errors() {
+                Err(built.diagnostics.render())
             } else {
                 if built.diagnostics.warning_count() > 0 {
                     eprint!("{}", built.diagnostics.render());
                 }
-                (Ok(built.output), built.pages, rendered)
+                Ok(built.output)
+            };
+            SiteBuild {
+                whole_book: whole_book.filter(|_| result.is_ok()),
+                result,
+                pages: built.pages,
+                rendered,
             }
         }
-        Ok(Err(e)) => (Err(format!("error: {e:#}")), 0, 0),
+        Ok(Err(e)) => failed(format!("error: {e:#}")),
         Err(panic) => {
             let what = panic
                 .downcast_ref::<String>()
                 .cloned()
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_else(|| "unknown panic".into());
-            (
-                Err(format!(
-                    "error: the build panicked: {what}\n  hint: this is a bug in docgen; please report it with the page that caused it"
-                )),
-                0,
-                0,
-            )
+            failed(format!(
+                "error: the build panicked: {what}\n  hint: this is a bug in docgen; please report it with the page that caused it"
+            ))
+        }
+    }
+}
+
+/// Makes the print pages and search indexes of a published build, saying so if that fails.
+fn finish_whole_book(whole_book: Option<pipeline::WholeBook>) -> Option<std::time::Duration> {
+    match whole_book?.finish() {
+        Ok(took) => Some(took),
+        Err(text) => {
+            eprintln!("{text}\ndocgen serve: the pages are served; the print page and search answer with this error until the next build");
+            None
         }
     }
 }
@@ -92,17 +123,19 @@ pub fn run(project: &Project, opts: &Options) -> anyhow::Result<()> {
     let live = Arc::new(Live::default());
     let started = Instant::now();
     let cache = Arc::new(pipeline::BuildCache::new());
-    let (first, pages, _) = build_site(&root, &cache);
-    match &first {
+    let first = build_site(&root, &cache);
+    match &first.result {
         Ok(_) => eprintln!(
-            "docgen serve: built {pages} pages in {:.0?}",
+            "docgen serve: built {} pages in {:.0?}",
+            first.pages,
             started.elapsed()
         ),
         Err(text) => eprintln!(
             "{text}\ndocgen serve: the build failed; serving an error page until it is fixed"
         ),
     }
-    live.publish(first, "start");
+    live.publish(first.result, "start");
+    finish_whole_book(first.whole_book);
 
     let server = tiny_http::Server::http(SocketAddr::new(opts.bind, opts.port)).map_err(|e| {
         anyhow::anyhow!(
@@ -183,7 +216,12 @@ fn rebuild_loop(
 ) {
     while let Some(changed) = watch::next_batch(rx) {
         let started = Instant::now();
-        let (result, pages, rendered) = build_site(root, cache);
+        let SiteBuild {
+            result,
+            whole_book,
+            pages,
+            rendered,
+        } = build_site(root, cache);
         let elapsed = started.elapsed();
         let cause = if changed.is_empty() { "lab" } else { "edit" };
         let what = match changed.as_slice() {
@@ -194,8 +232,11 @@ fn rebuild_loop(
         match result {
             Ok(output) => {
                 let n = live.publish(Ok(output), cause);
+                let rest = finish_whole_book(whole_book)
+                    .map(|t| format!("; print page and search index {t:.0?} more"))
+                    .unwrap_or_default();
                 eprintln!(
-                    "docgen serve: rebuild {n} ({what}): {pages} pages ({rendered} rendered, the rest unchanged) in {elapsed:.0?}"
+                    "docgen serve: rebuild {n} ({what}): {pages} pages ({rendered} rendered, the rest unchanged) in {elapsed:.0?}{rest}"
                 );
             }
             Err(text) => {
