@@ -88,6 +88,7 @@ pub(crate) fn load_language(
     project: &Project,
     lang: &Language,
     languages: &[Language],
+    cache: Option<&super::BuildCache>,
     diagnostics: &mut Diagnostics,
 ) -> anyhow::Result<LangSources> {
     let root = &project.root;
@@ -108,7 +109,11 @@ pub(crate) fn load_language(
         .filter(|f| f.rel != Path::new("SUMMARY.md"))
         .map(|f| {
             let display = display_path(root, &f.abs);
-            let result = source::read_text(&f.abs)
+            let text = match cache {
+                Some(c) => c.read_source(&f.abs),
+                None => source::read_text(&f.abs),
+            };
+            let result = text
                 .map_err(|e| Box::new(Diagnostic::error(&display, format!("{e:#}"))))
                 .and_then(|text| page::parse(&display, &f.rel, text));
             (f.rel.clone(), result)

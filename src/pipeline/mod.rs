@@ -131,7 +131,7 @@ fn build_with(
     // other language has.
     let mut sources = Vec::with_capacity(languages.len());
     for lang in &languages {
-        let s = load::load_language(project, lang, &languages, &mut diagnostics)?;
+        let s = load::load_language(project, lang, &languages, cache, &mut diagnostics)?;
         inputs.extend(s.inputs.iter().cloned());
         sources.push(s);
         timings.mark(&format!("loaded {}", lang.code));

@@ -216,6 +216,8 @@ fn rebuild_loop(
 ) {
     while let Some(changed) = watch::next_batch(rx) {
         let started = Instant::now();
+        // The cache would notice by the files' stamps; the watcher's word is taken as well.
+        cache.forget_sources(changed.iter().map(PathBuf::as_path));
         let SiteBuild {
             result,
             whole_book,
