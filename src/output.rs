@@ -280,6 +280,10 @@ impl Output {
 
     /// Writes the site to `out` atomically.
     pub fn write_atomic(&self, out: &Path) -> anyhow::Result<()> {
+        if self.later.is_some() {
+            // Only `serve`'s builds leave files for later, and they are never written out.
+            bail!("this site still has files being made; only a full build can be written");
+        }
         if out.exists() {
             if !out.is_dir() {
                 bail!(
@@ -471,6 +475,10 @@ mod tests {
         assert_eq!(o.read("search/en/meta.js").unwrap().unwrap(), b"m");
         assert!(o.read("search/en/other.js").is_none() && !o.contains("print.html"));
         assert_eq!(o.paths(), ["index.html", "search/en/meta.js"]);
+        // Such a site is never written out half made.
+        let d = tempfile::tempdir().unwrap();
+        assert!(o.write_atomic(&d.path().join("book")).is_err());
+        assert!(!d.path().join("book").exists());
     }
 
     #[test]
