@@ -353,6 +353,73 @@ fn gc_removes_containers_of_dead_owners() {
     );
 }
 
+/// Builds a tiny labelled image from the base image (no RUN: nothing to download).
+fn probe_image(tag: &str, marker: &str) -> Result<(), String> {
+    let ctx = tempfile::tempdir().unwrap();
+    std::fs::write(
+        ctx.path().join("Containerfile"),
+        format!("FROM docgen-base:bookworm\nLABEL docgen.managed=true docgen.probe={marker}\n"),
+    )
+    .unwrap();
+    let o = Command::new("docker")
+        .args(["build", "-q", "-f", "Containerfile", "-t", tag, "."])
+        .current_dir(ctx.path())
+        .output()
+        .unwrap();
+    if o.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&o.stderr).into_owned())
+    }
+}
+
+fn image_exists(tag: &str) -> bool {
+    Command::new("docker")
+        .args(["image", "inspect", tag])
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+#[test]
+fn gc_images_removes_a_labs_older_images_and_keeps_its_newest() {
+    if !docker_available() {
+        return;
+    }
+    let book = Book::new();
+    let lab = format!("gcprobe{}", std::process::id());
+    let older = format!("docgen-lab-{lab}:00000000000000a1");
+    let newer = format!("docgen-lab-{lab}:00000000000000a2");
+    if let Err(e) = probe_image(&older, "older") {
+        eprintln!("SKIPPED: no base image to build a probe image from: {e}");
+        return;
+    }
+    // Image times are to the second or finer; a pause makes the order certain.
+    std::thread::sleep(Duration::from_millis(1100));
+    probe_image(&newer, "newer").unwrap();
+    // Without --images nothing of it goes.
+    let plain = ["lab", "gc"];
+    let out = book.run(&plain);
+    assert_eq!(out.status.code(), Some(0), "{}", dump(&plain, &out));
+    assert!(image_exists(&older) && image_exists(&newer));
+    let args = ["lab", "gc", "--images", "--lab", &lab];
+    let out = book.run(&args);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let (older_gone, newer_kept) = (!image_exists(&older), image_exists(&newer));
+    let _ = Command::new("docker")
+        .args(["rmi", &older, &newer])
+        .output();
+    assert_eq!(out.status.code(), Some(0), "{}", dump(&args, &out));
+    assert!(older_gone, "{}", dump(&args, &out));
+    assert!(newer_kept, "{}", dump(&args, &out));
+    assert!(
+        stdout.contains(&format!("removed image {older}")) && !stdout.contains(&newer),
+        "{}",
+        dump(&args, &out)
+    );
+}
+
 #[test]
 fn unknown_lab_and_bad_with_are_usage_errors() {
     let book = Book::new();

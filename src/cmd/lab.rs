@@ -44,8 +44,9 @@ pub enum LabCommand {
     Test(TestArgs),
     /// Boot a lab with its files and steps and open a shell in it.
     Shell(ShellArgs),
-    /// Remove containers and networks docgen labelled whose owner process is gone (and kept ones).
-    Gc(EngineArgs),
+    /// Remove containers and networks docgen labelled whose owner process is gone (and kept ones);
+    /// with --images, also each lab's older images.
+    Gc(GcArgs),
     /// Build the base image without a registry: debootstrap + import.
     Bootstrap(BootstrapArgs),
 }
@@ -68,6 +69,22 @@ pub struct EngineArgs {
     /// detected.
     #[arg(long, value_name = "PROGRAM")]
     pub engine: Option<String>,
+}
+
+/// `lab gc` options.
+#[derive(Debug, Clone, Args)]
+pub struct GcArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub engine: EngineArgs,
+    /// Also remove lab images: for each lab, every image built from other inputs than its
+    /// newest one (each edit of a lab's files builds a new image), and docgen's untagged
+    /// images. The base image and images a container uses stay.
+    #[arg(long)]
+    pub images: bool,
+    /// With --images: only the images of this lab (repeatable).
+    #[arg(long = "lab", value_name = "ID", requires = "images")]
+    pub labs: Vec<String>,
 }
 
 /// Build options.
@@ -488,9 +505,9 @@ fn shell(root: Option<&Path>, a: ShellArgs, cancel: &CancelToken) -> anyhow::Res
     Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
 }
 
-fn gc(root: Option<&Path>, a: EngineArgs, cancel: &CancelToken) -> anyhow::Result<ExitCode> {
+fn gc(root: Option<&Path>, a: GcArgs, cancel: &CancelToken) -> anyhow::Result<ExitCode> {
     let project = project_if_any(root);
-    let engine = connect(project.as_ref(), &a, cancel)?;
+    let engine = connect(project.as_ref(), &a.engine, cancel)?;
     let s = engine::sweep(&engine, true)?;
     for c in &s.containers {
         println!("removed container {c}");
@@ -498,10 +515,27 @@ fn gc(root: Option<&Path>, a: EngineArgs, cancel: &CancelToken) -> anyhow::Resul
     for n in &s.networks {
         println!("removed network {n}");
     }
-    if s.containers.is_empty() && s.networks.is_empty() {
+    let mut removed = s.containers.len() + s.networks.len();
+    let mut failed = 0;
+    if a.images {
+        let p = engine::prune_images(&engine, &a.labs)?;
+        for i in &p.removed {
+            println!("removed image {i}");
+        }
+        for (i, why) in &p.failed {
+            eprintln!("docgen: kept image {i}: {why}");
+        }
+        removed += p.removed.len();
+        failed = p.failed.len();
+    }
+    if removed == 0 && failed == 0 {
         println!("nothing to remove");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn bootstrap_cmd(

@@ -64,6 +64,17 @@ pub struct Managed {
     pub labels: BTreeMap<String, String>,
 }
 
+/// An image docgen built (it carries the `docgen.managed` label).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagedImage {
+    /// Its id.
+    pub id: String,
+    /// `repository:tag`, or `None` for an image no tag names any more.
+    pub reference: Option<String>,
+    /// When it was built (RFC 3339, as the engine reports it).
+    pub created: String,
+}
+
 /// What the runner needs from a container engine.
 pub trait Engine {
     /// `docker` or `podman` (for messages).
@@ -92,6 +103,11 @@ pub trait Engine {
     fn managed_networks(&self) -> anyhow::Result<Vec<Managed>>;
     /// Removes a network.
     fn remove_network(&self, id: &str) -> anyhow::Result<()>;
+    /// Every image carrying the `docgen.managed` label, once per tag.
+    fn managed_images(&self) -> anyhow::Result<Vec<ManagedImage>>;
+    /// Removes an image reference (a tag, or the id of an untagged image), never by force: an
+    /// image a container still uses stays, and that is an error.
+    fn remove_image(&self, reference: &str) -> anyhow::Result<()>;
     /// An interactive shell in the container, on this terminal; returns its exit code.
     fn shell(&self, container: &str) -> anyhow::Result<i32>;
 }
@@ -405,6 +421,54 @@ impl Engine for CliEngine {
         self.short_ok(&["network", "rm", id]).map(|_| ())
     }
 
+    fn managed_images(&self) -> anyhow::Result<Vec<ManagedImage>> {
+        let filter = format!("label={LABEL_MANAGED}=true");
+        let listing = self.short_ok(&[
+            "images",
+            "--no-trunc",
+            "--filter",
+            &filter,
+            "--format",
+            "{{.ID}}\t{{.Repository}}:{{.Tag}}",
+        ])?;
+        let tagged: Vec<(String, Option<String>)> = listing
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(id, r)| {
+                let r = r.trim();
+                let untagged = r.is_empty() || r.starts_with("<none>") || r.ends_with(":<none>");
+                (id.trim().to_string(), (!untagged).then(|| r.to_string()))
+            })
+            .collect();
+        if tagged.is_empty() {
+            return Ok(Vec::new());
+        }
+        // `images` gives no machine-readable creation time; `image inspect` does.
+        let mut ids: Vec<&str> = tagged.iter().map(|(id, _)| id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut args = vec!["image", "inspect", "--format", "{{.Id}}\t{{.Created}}"];
+        args.extend(&ids);
+        let created: BTreeMap<String, String> = self
+            .short_ok(&args)?
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(id, c)| (id.trim().to_string(), c.trim().to_string()))
+            .collect();
+        Ok(tagged
+            .into_iter()
+            .map(|(id, reference)| ManagedImage {
+                created: created.get(&id).cloned().unwrap_or_default(),
+                id,
+                reference,
+            })
+            .collect())
+    }
+
+    fn remove_image(&self, reference: &str) -> anyhow::Result<()> {
+        self.short_ok(&["rmi", reference]).map(|_| ())
+    }
+
     fn shell(&self, container: &str) -> anyhow::Result<i32> {
         let status = self
             .cmd()
@@ -554,6 +618,78 @@ pub fn sweep(engine: &dyn Engine, include_kept: bool) -> anyhow::Result<Swept> {
         }
     }
     Ok(swept)
+}
+
+/// What [`prune_images`] did.
+#[derive(Debug, Default)]
+pub struct PrunedImages {
+    /// Tags (or ids of untagged images) removed.
+    pub removed: Vec<String>,
+    /// Those that could not be removed, with the engine's reason (a container uses it, say).
+    pub failed: Vec<(String, String)>,
+}
+
+/// The images [`prune_images`] would remove: for each lab, every image tagged by its inputs'
+/// hash (`docgen-lab-<id>:<16 hex digits>`) except the newest; and docgen's images that no tag
+/// names any more. Other tags (the base image, a `:dev` tag) are kept.
+pub fn stale_images(images: &[ManagedImage]) -> Vec<&ManagedImage> {
+    let hashed = |r: &str| {
+        r.split_once(':').is_some_and(|(repo, tag)| {
+            repo.starts_with("docgen-lab-")
+                && tag.len() == 16
+                && tag.bytes().all(|b| b.is_ascii_hexdigit())
+        })
+    };
+    let mut newest: BTreeMap<&str, &ManagedImage> = BTreeMap::new();
+    for img in images {
+        let Some(r) = img.reference.as_deref().filter(|r| hashed(r)) else {
+            continue;
+        };
+        let repo = r.split_once(':').map_or(r, |(repo, _)| repo);
+        let entry = newest.entry(repo).or_insert(img);
+        if (img.created.as_str(), r)
+            > (
+                entry.created.as_str(),
+                entry.reference.as_deref().unwrap_or(""),
+            )
+        {
+            *entry = img;
+        }
+    }
+    images
+        .iter()
+        .filter(|img| match img.reference.as_deref() {
+            None => true,
+            Some(r) if hashed(r) => {
+                let repo = r.split_once(':').map_or(r, |(repo, _)| repo);
+                !std::ptr::eq(newest[repo], *img)
+            }
+            Some(_) => false,
+        })
+        .collect()
+}
+
+/// Removes the images [`stale_images`] names; with `labs`, only those of these lab ids (and no
+/// untagged ones, which name no lab). An image that cannot be removed (a container still uses
+/// it) is reported and skipped.
+pub fn prune_images(engine: &dyn Engine, labs: &[String]) -> anyhow::Result<PrunedImages> {
+    let images = engine.managed_images()?;
+    let wanted = |img: &ManagedImage| {
+        labs.is_empty()
+            || img.reference.as_deref().is_some_and(|r| {
+                let repo = r.split_once(':').map_or(r, |(repo, _)| repo);
+                labs.iter().any(|l| repo == format!("docgen-lab-{l}"))
+            })
+    };
+    let mut pruned = PrunedImages::default();
+    for img in stale_images(&images).into_iter().filter(|i| wanted(i)) {
+        let what = img.reference.clone().unwrap_or_else(|| img.id.clone());
+        match engine.remove_image(&what) {
+            Ok(()) => pruned.removed.push(what),
+            Err(e) => pruned.failed.push((what, format!("{e:#}"))),
+        }
+    }
+    Ok(pruned)
 }
 
 /// Removes every container this process labelled (the signal backstop). Errors are ignored:

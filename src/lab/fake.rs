@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use super::engine::{BuildRequest, ContainerRequest, Engine, ExecOutput, Managed};
+use super::engine::{BuildRequest, ContainerRequest, Engine, ExecOutput, Managed, ManagedImage};
 
 /// What the fake container holds and what happened to it.
 #[derive(Debug, Default)]
@@ -29,6 +29,10 @@ pub(crate) struct State {
     pub restarts: u32,
     /// What `is-system-running --wait` answers.
     pub boot_state: String,
+    /// Images docgen labelled (for `lab gc --images`).
+    pub managed_images: Vec<ManagedImage>,
+    /// References a container uses: removing them fails.
+    pub images_in_use: BTreeSet<String>,
 }
 
 type Responder = Box<dyn Fn(&mut State, &str) -> ExecOutput>;
@@ -200,6 +204,21 @@ impl Engine for FakeEngine {
         Ok(())
     }
 
+    fn managed_images(&self) -> anyhow::Result<Vec<ManagedImage>> {
+        Ok(self.state.borrow().managed_images.clone())
+    }
+
+    fn remove_image(&self, reference: &str) -> anyhow::Result<()> {
+        let mut s = self.state.borrow_mut();
+        s.calls.push(format!("rmi {reference}"));
+        if s.images_in_use.contains(reference) {
+            anyhow::bail!("conflict: unable to remove repository reference \"{reference}\" (must force) - container is using its referenced image");
+        }
+        s.managed_images
+            .retain(|i| i.reference.as_deref().unwrap_or(&i.id) != reference);
+        Ok(())
+    }
+
     fn shell(&self, _container: &str) -> anyhow::Result<i32> {
         Ok(0)
     }
@@ -209,6 +228,87 @@ impl Engine for FakeEngine {
 mod tests {
     use std::path::Path;
     use std::time::Instant;
+
+    #[test]
+    fn lab_gc_images_keeps_each_labs_newest_image_and_what_is_in_use() {
+        use crate::lab::engine::{prune_images, ManagedImage};
+        let img = |id: &str, r: Option<&str>, created: &str| ManagedImage {
+            id: id.into(),
+            reference: r.map(str::to_string),
+            created: created.into(),
+        };
+        let fake = FakeEngine::new(|_, _| ok(""));
+        fake.state.borrow_mut().managed_images = vec![
+            img(
+                "a1",
+                Some("docgen-lab-web:00000000000000a1"),
+                "2026-11-20T10:00:00Z",
+            ),
+            img(
+                "a2",
+                Some("docgen-lab-web:00000000000000a2"),
+                "2026-11-21T09:00:00.5Z",
+            ),
+            img(
+                "a3",
+                Some("docgen-lab-web:00000000000000a3"),
+                "2026-11-19T08:00:00Z",
+            ),
+            img(
+                "b1",
+                Some("docgen-lab-db:00000000000000b1"),
+                "2026-11-18T08:00:00Z",
+            ),
+            img(
+                "b2",
+                Some("docgen-lab-db:00000000000000b2"),
+                "2026-11-18T07:00:00Z",
+            ),
+            // Not hash tags: never removed.
+            img("a1", Some("docgen-lab-web:dev"), "2026-11-20T10:00:00Z"),
+            img("base", Some("docgen-base:bookworm"), "2026-11-01T00:00:00Z"),
+            // A build whose tag moved to a newer image.
+            img("old", None, "2026-11-01T00:00:00Z"),
+        ];
+        fake.state
+            .borrow_mut()
+            .images_in_use
+            .insert("docgen-lab-web:00000000000000a3".into());
+        // Only one lab's images: the other lab's and the untagged one stay.
+        let only_db = prune_images(&fake, &["db".to_string()]).unwrap();
+        assert_eq!(only_db.removed, ["docgen-lab-db:00000000000000b2"]);
+        assert!(only_db.failed.is_empty());
+        let p = prune_images(&fake, &[]).unwrap();
+        assert_eq!(p.removed, ["docgen-lab-web:00000000000000a1", "old"]);
+        assert_eq!(p.failed.len(), 1);
+        assert_eq!(p.failed[0].0, "docgen-lab-web:00000000000000a3");
+        assert!(
+            p.failed[0].1.contains("container is using"),
+            "{:?}",
+            p.failed
+        );
+        let left: Vec<Option<String>> = fake
+            .state
+            .borrow()
+            .managed_images
+            .iter()
+            .map(|i| i.reference.clone())
+            .collect();
+        assert_eq!(
+            left,
+            [
+                Some("docgen-lab-web:00000000000000a2".to_string()),
+                Some("docgen-lab-web:00000000000000a3".to_string()),
+                Some("docgen-lab-db:00000000000000b1".to_string()),
+                Some("docgen-lab-web:dev".to_string()),
+                Some("docgen-base:bookworm".to_string()),
+            ]
+        );
+        // Run again: only what a container holds is left to try.
+        let again = prune_images(&fake, &[]).unwrap();
+        assert!(again.removed.is_empty());
+        assert_eq!(again.failed.len(), 1);
+    }
 
     use super::*;
     use crate::lab::image::BuildInputs;
