@@ -284,6 +284,39 @@ fn the_repository_book_builds_without_warnings_and_checks_clean() {
 }
 
 #[test]
+fn a_lab_check_explaining_a_missing_anchor_is_an_error_at_its_yaml_line() {
+    // The repository's book, with one `explains:` of a lab pointing at no heading.
+    let root = repo_root();
+    let book = tempfile::tempdir().unwrap();
+    for dir in ["content", "labs"] {
+        copy_dir(&root.join(dir), &book.path().join(dir));
+    }
+    std::fs::copy(root.join("book.toml"), book.path().join("book.toml")).unwrap();
+    let yaml = book.path().join("labs/gunicorn-socket/lab.yaml");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    let from = "explains: \"gunicorn-service.md#install\"";
+    let line = text.lines().position(|l| l.contains(from)).unwrap() + 1;
+    std::fs::write(
+        &yaml,
+        text.replacen(from, "explains: \"gunicorn-service.md#no-such-heading\"", 1),
+    )
+    .unwrap();
+    let run = docgen(book.path(), &["check"]).expect(1);
+    let at = format!("labs/gunicorn-socket/lab.yaml:{line}:");
+    assert!(run.stderr.contains(&at), "{at} not in:\n{}", run.stderr);
+    assert!(
+        run.stderr.contains("has no anchor `#no-such-heading`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("no-such-heading\""),
+        "the yaml line is shown: {}",
+        run.stderr
+    );
+}
+
+#[test]
 fn no_book_toml_is_an_operational_error_with_a_hint() {
     let dir = tempfile::tempdir().unwrap();
     let run = docgen(dir.path(), &["build"]).expect(2);

@@ -25,8 +25,6 @@ pub struct LabInfo {
     pub spec: LabSpec,
     /// The last recorded result of the lab as written (not a variant), if it ever ran here.
     pub last: Option<Report>,
-    /// `lab.yaml`'s text, for diagnostics about it.
-    pub yaml: String,
 }
 
 impl LabIndex {
@@ -39,12 +37,8 @@ impl LabIndex {
         }
         let (specs, diags) = spec::load_all(labs_dir);
         for spec in specs {
-            let yaml = std::fs::read_to_string(labs_dir.join(&spec.id).join("lab.yaml"))
-                .unwrap_or_default();
             let last = report::last_result(cache_dir, &spec.id);
-            index
-                .labs
-                .insert(spec.id.clone(), LabInfo { spec, last, yaml });
+            index.labs.insert(spec.id.clone(), LabInfo { spec, last });
         }
         (index, diags)
     }
@@ -59,6 +53,8 @@ pub(crate) fn check_explains(
 ) {
     for (id, info) in &labs.labs {
         let yaml_path = PathBuf::from("labs").join(id).join("lab.yaml");
+        // Read again only to show a problem's line (`load_all` parsed it already).
+        let mut yaml: Option<String> = None;
         for check in &info.spec.checks {
             let Some(explains) = &check.explains else {
                 continue;
@@ -76,11 +72,14 @@ pub(crate) fn check_explains(
                     _ => None,
                 };
                 if let Some(msg) = problem {
-                    let line = yaml_line_of(&info.yaml, &check.id, explains);
+                    let yaml = yaml.get_or_insert_with(|| {
+                        std::fs::read_to_string(info.spec.dir.join("lab.yaml")).unwrap_or_default()
+                    });
+                    let line = yaml_line_of(yaml, &check.id, explains);
                     diagnostics.push(
                         Diagnostic::error(&yaml_path, msg)
                             .at(line, 1, 0)
-                            .with_source_from(&info.yaml)
+                            .with_source_from(yaml)
                             .with_hint("explains: names a page relative to the language's source directory, with an optional #anchor (a heading id)"),
                     );
                 }
