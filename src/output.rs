@@ -81,7 +81,8 @@ impl Later {
     }
 
     /// Whether the files are there (or failed).
-    pub fn is_filled(&self) -> bool {
+    #[cfg(test)]
+    fn is_filled(&self) -> bool {
         self.state
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -620,6 +620,13 @@ pub fn sweep(engine: &dyn Engine, include_kept: bool) -> anyhow::Result<Swept> {
     Ok(swept)
 }
 
+/// The repository of an image reference (`docgen-lab-web` of `docgen-lab-web:abc`).
+fn repo_of(reference: &str) -> &str {
+    reference
+        .split_once(':')
+        .map_or(reference, |(repo, _)| repo)
+}
+
 /// What [`prune_images`] did.
 #[derive(Debug, Default)]
 pub struct PrunedImages {
@@ -645,8 +652,7 @@ pub fn stale_images(images: &[ManagedImage]) -> Vec<&ManagedImage> {
         let Some(r) = img.reference.as_deref().filter(|r| hashed(r)) else {
             continue;
         };
-        let repo = r.split_once(':').map_or(r, |(repo, _)| repo);
-        let entry = newest.entry(repo).or_insert(img);
+        let entry = newest.entry(repo_of(r)).or_insert(img);
         if (img.created.as_str(), r)
             > (
                 entry.created.as_str(),
@@ -660,10 +666,7 @@ pub fn stale_images(images: &[ManagedImage]) -> Vec<&ManagedImage> {
         .iter()
         .filter(|img| match img.reference.as_deref() {
             None => true,
-            Some(r) if hashed(r) => {
-                let repo = r.split_once(':').map_or(r, |(repo, _)| repo);
-                !std::ptr::eq(newest[repo], *img)
-            }
+            Some(r) if hashed(r) => !std::ptr::eq(newest[repo_of(r)], *img),
             Some(_) => false,
         })
         .collect()
@@ -677,8 +680,9 @@ pub fn prune_images(engine: &dyn Engine, labs: &[String]) -> anyhow::Result<Prun
     let wanted = |img: &ManagedImage| {
         labs.is_empty()
             || img.reference.as_deref().is_some_and(|r| {
-                let repo = r.split_once(':').map_or(r, |(repo, _)| repo);
-                labs.iter().any(|l| repo == format!("docgen-lab-{l}"))
+                let repo = repo_of(r);
+                labs.iter()
+                    .any(|l| repo.strip_prefix("docgen-lab-") == Some(l.as_str()))
             })
     };
     let mut pruned = PrunedImages::default();

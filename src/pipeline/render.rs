@@ -156,34 +156,26 @@ pub(crate) fn render_language(
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })?;
-    let Collected {
-        book,
-        pages,
-        records,
-        included,
-        found,
-        files,
-    } = collected;
-    diagnostics.extend(found);
-    for (path, content) in files {
+    diagnostics.extend(collected.found);
+    for (path, content) in collected.files {
         output.put(path, content);
     }
-    let (search, deferred) = match book {
+    let (search, deferred) = match collected.book {
         Some(book) => (Some(book.finish(env.templates, output)?), None),
         None => (
             None,
             Some(Deferred {
                 lang: lang.clone(),
                 print,
-                pages,
+                pages: collected.pages,
             }),
         ),
     };
 
-    check_language_links(&records, &tree, diagnostics);
+    check_language_links(&collected.records, &tree, diagnostics);
     Ok(RenderedLanguage {
-        records,
-        included,
+        records: collected.records,
+        included: collected.included,
         search,
         deferred,
         tree,
