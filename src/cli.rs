@@ -6,12 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::cmd;
-
-/// Exit code for a run that found problems in the book or failed a lab check.
-pub const EXIT_FINDINGS: u8 = 1;
-/// Exit code for usage errors and operational failures (unreadable file, no container engine).
-pub const EXIT_ERROR: u8 = 2;
+use crate::cmd::{self, EXIT_ERROR};
 
 /// docgen: annotated Markdown to a documentation site whose examples are proven by labs.
 #[derive(Debug, Parser)]

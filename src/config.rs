@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::diagnostic::Diagnostic;
+use docgen_core::diagnostic::Diagnostic;
 
 /// The whole of `book.toml`.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -266,6 +266,17 @@ impl BookConfig {
     /// The default language code.
     pub fn language(&self) -> &str {
         self.book.language.as_deref().unwrap_or("en")
+    }
+
+    /// The languages every lab text must be given in: the codes of `[languages]`, or the
+    /// one-language book's `[book] language` when it sets one (none otherwise); and whether
+    /// the list is the book's whole set (so a text in another language is worth a warning).
+    pub fn lab_languages(&self) -> (Vec<String>, bool) {
+        if !self.languages.is_empty() {
+            (self.languages.keys().cloned().collect(), true)
+        } else {
+            (self.book.language.iter().cloned().collect(), false)
+        }
     }
 }
 

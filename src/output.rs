@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 
 use anyhow::{bail, Context};
+use docgen_core::liveness::ProcessStamp;
 use rayon::prelude::*;
 
 /// The marker file docgen writes into every output directory it creates.
@@ -125,9 +126,9 @@ fn sibling_dirs(out: &Path) -> anyhow::Result<(PathBuf, PathBuf, PathBuf)> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .context("the output directory needs a name")?;
-    let pid = std::process::id();
-    let tmp = parent.join(format!(".{name}.docgen-new-{pid}"));
-    let old = parent.join(format!(".{name}.docgen-old-{pid}"));
+    let me = ProcessStamp::current();
+    let tmp = parent.join(format!(".{name}.docgen-new-{me}"));
+    let old = parent.join(format!(".{name}.docgen-old-{me}"));
     Ok((parent, tmp, old))
 }
 
@@ -410,28 +411,17 @@ fn sweep_stale_siblings(out: &Path) {
         let Some(rest) = file_name.strip_prefix(&prefix) else {
             continue;
         };
-        let pid = rest
+        let owner = rest
             .strip_prefix("new-")
             .or_else(|| rest.strip_prefix("old-"))
-            .and_then(|p| p.parse::<i32>().ok());
-        let Some(pid) = pid else { continue };
-        if pid as u32 == std::process::id() || process_alive(pid) {
+            .and_then(ProcessStamp::parse);
+        let Some(owner) = owner else { continue };
+        if owner.is_current() || owner.is_alive() {
             continue;
         }
         if entry.file_type().is_ok_and(|t| t.is_dir()) {
             let _ = remove_tree(&entry.path());
         }
-    }
-}
-
-/// Whether a process with this id exists (signal 0 checks without sending anything).
-fn process_alive(pid: i32) -> bool {
-    use nix::errno::Errno;
-    match nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None) {
-        Ok(()) => true,
-        // It exists but belongs to someone else.
-        Err(Errno::EPERM) => true,
-        Err(_) => false,
     }
 }
 
@@ -544,7 +534,9 @@ mod tests {
         let stale_new = d.path().join(format!(".book.docgen-new-{dead}"));
         let stale_old = d.path().join(format!(".book.docgen-old-{dead}"));
         let live = d.path().join(".book.docgen-new-1"); // pid 1 always exists
-        for dir in [&stale_new, &stale_old, &live] {
+                                                        // pid 1 with another start time: a process that had a reused pid, long gone.
+        let reused = d.path().join(".book.docgen-old-1.999999999999");
+        for dir in [&stale_new, &stale_old, &live, &reused] {
             std::fs::create_dir_all(dir.join("sub")).unwrap();
             std::fs::write(dir.join("sub/page.html"), "x").unwrap();
         }
@@ -554,6 +546,10 @@ mod tests {
         o.add("index.html", "one");
         o.write_atomic(&out).unwrap();
         assert!(!stale_new.exists() && !stale_old.exists());
+        assert!(
+            !reused.exists(),
+            "a reused pid was taken for the live owner"
+        );
         assert!(live.exists(), "a running build's staging was removed");
         assert!(
             other.exists(),

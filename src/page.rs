@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::diagnostic::Diagnostic;
-use crate::yaml;
+use docgen_core::diagnostic::Diagnostic;
+use docgen_core::yaml;
 
 /// The front matter keys a page may set.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]

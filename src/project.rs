@@ -3,10 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 
 use crate::config::{self, BookConfig};
-use crate::diagnostic::Diagnostic;
+use docgen_core::diagnostic::Diagnostic;
 
 /// A book on disk: its root directory and configuration.
 #[derive(Debug, Clone)]
@@ -107,27 +107,5 @@ impl Project {
             Some(d) if !d.is_empty() => PathBuf::from(d),
             _ => self.root.join("target").join("docgen"),
         }
-    }
-}
-
-/// Turns a discovery failure into an error for `main`, printing a config diagnostic as is.
-pub fn discover_or_report(root: Option<&Path>) -> anyhow::Result<Project> {
-    match Project::discover(root) {
-        Ok(p) => Ok(p),
-        Err(DiscoverError::Config(d)) => bail!("invalid book.toml\n\n{d}"),
-        Err(DiscoverError::Other(e)) => Err(e),
-    }
-}
-
-/// For commands that validate the book: a bad book.toml is a finding (printed, `Ok(Err(1))`),
-/// anything else an operational error.
-pub fn discover_for_check(root: Option<&Path>) -> anyhow::Result<Result<Project, u8>> {
-    match Project::discover(root) {
-        Ok(p) => Ok(Ok(p)),
-        Err(DiscoverError::Config(d)) => {
-            eprintln!("{d}\n");
-            Ok(Err(crate::cli::EXIT_FINDINGS))
-        }
-        Err(DiscoverError::Other(e)) => Err(e),
     }
 }

@@ -326,17 +326,6 @@ fn truncate(text: &str) -> &str {
     }
 }
 
-/// Human-readable byte count.
-pub fn human_bytes(n: usize) -> String {
-    if n >= 1024 * 1024 {
-        format!("{:.1} MB", n as f64 / (1024.0 * 1024.0))
-    } else if n >= 1024 {
-        format!("{:.1} KB", n as f64 / 1024.0)
-    } else {
-        format!("{n} B")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::Diagnostic;
+use docgen_core::diagnostic::Diagnostic;
 
 /// The parsed summary.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -380,6 +380,7 @@ fn percent_decode(s: &str) -> String {
         .into_owned()
 }
 
+#[cfg(test)]
 impl Summary {
     /// Every chapter in reading order, depth first, with its nesting depth (0 = top level).
     pub fn chapters(&self) -> Vec<(&Link, usize)> {

@@ -86,7 +86,7 @@ impl Templates {
                 }
             }
         }
-        let fingerprint = crate::pipeline::hash_parts(
+        let fingerprint = docgen_core::hash::hash_parts(
             sources
                 .iter()
                 .flat_map(|(n, s)| [n.as_bytes(), s.as_bytes()]),
@@ -116,7 +116,7 @@ impl Templates {
 }
 
 fn escape_html(s: &str) -> String {
-    crate::markdown::highlight::escape(s)
+    docgen_core::text::escape(s)
 }
 
 /// tera nests the useful message in the error's sources.

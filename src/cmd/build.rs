@@ -6,9 +6,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::cli::EXIT_FINDINGS;
+use super::{discover_for_check, EXIT_FINDINGS};
 use crate::pipeline;
-use crate::project::discover_for_check;
 
 /// Arguments of `docgen build`.
 #[derive(Debug, Args)]
@@ -73,9 +72,9 @@ pub fn execute(root: Option<&Path>, args: &BuildArgs) -> anyhow::Result<ExitCode
             "  search index [{lang}]: {} sections, {} terms, {} in {} files (largest {})",
             st.docs,
             st.terms,
-            crate::search::human_bytes(st.bytes),
+            docgen_core::text::human_bytes(st.bytes),
             st.files,
-            crate::search::human_bytes(st.largest)
+            docgen_core::text::human_bytes(st.largest)
         );
     }
     Ok(ExitCode::SUCCESS)

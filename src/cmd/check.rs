@@ -7,10 +7,9 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::cli::EXIT_FINDINGS;
+use super::{discover_for_check, EXIT_FINDINGS};
 use crate::cmd::build::{count, pages};
 use crate::pipeline;
-use crate::project::discover_for_check;
 
 /// Arguments of `docgen check`.
 #[derive(Debug, Args)]

@@ -10,15 +10,15 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand, ValueEnum};
 
-use crate::cli::{EXIT_ERROR, EXIT_FINDINGS};
-use crate::lab::engine::{self, CliEngine, Engine};
-use crate::lab::image::BuildInputs;
-use crate::lab::report::{self, CheckStatus, Report};
-use crate::lab::runner::{Event, Plan, Progress, Runner, Settings};
-use crate::lab::signals::{self, CancelToken, Cancelled};
-use crate::lab::spec::{self, LabSpec};
-use crate::lab::{bootstrap, DEFAULT_BASE_IMAGE};
-use crate::project::{discover_or_report, Project};
+use super::{discover_or_report, EXIT_ERROR, EXIT_FINDINGS};
+use crate::project::Project;
+use docgen_lab::engine::{self, CliEngine, Engine};
+use docgen_lab::image::BuildInputs;
+use docgen_lab::report::{self, CheckStatus, Report};
+use docgen_lab::runner::{Event, Plan, Progress, Runner, Settings};
+use docgen_lab::signals::{self, CancelToken, Cancelled};
+use docgen_lab::spec::{self, LabSpec};
+use docgen_lab::{bootstrap, DEFAULT_BASE_IMAGE};
 
 /// Arguments of `docgen lab`.
 #[derive(Debug, Args)]
@@ -362,7 +362,7 @@ fn list(root: Option<&Path>, ids_only: bool) -> anyhow::Result<ExitCode> {
                 r.checks.len()
             ),
         };
-        writeln!(out, "{:<20} {:<60} {last}", s.id, s.title.en)?;
+        writeln!(out, "{:<20} {:<60} {last}", s.id, s.title.get("en"))?;
     }
     for d in &diags {
         eprintln!("{d}\n");

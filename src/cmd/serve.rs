@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::project::discover_or_report;
+use super::discover_or_report;
 use crate::serve;
 
 /// Arguments of `docgen serve`.

@@ -19,7 +19,8 @@
 //! button copies exactly that. The explanations are an ordinary list under the block (readable
 //! without JavaScript or CSS) and a popover on hover or focus of the marker.
 
-use super::highlight::{escape, highlight_lines};
+use super::highlight::highlight_lines;
+use docgen_core::text::escape;
 
 /// What a fence's info string says.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

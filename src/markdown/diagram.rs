@@ -3,7 +3,7 @@
 //! the theme's text colour in light and dark mode, and needs no JavaScript or network to show.
 //! The ASCII source stays readable in the Markdown and is kept in the page for text browsers.
 
-use super::highlight::escape;
+use docgen_core::text::escape;
 
 /// Renders a diagram block to a `<figure>` with an inline SVG.
 pub fn render(ascii: &str, title: Option<&str>) -> String {

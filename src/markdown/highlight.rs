@@ -7,6 +7,8 @@
 
 use std::sync::OnceLock;
 
+use docgen_core::text::{escape, escape_into};
+
 use std::collections::HashMap;
 
 use syntect::highlighting::{Color, FontStyle, Highlighter, Theme};
@@ -354,32 +356,6 @@ impl Styles {
         }
         (!c.is_empty()).then(|| c.join(" "))
     }
-}
-
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    escape_into(&mut out, s);
-    out
-}
-
-/// Appends `s` to `out`, escaped for HTML element content and attribute values.
-pub fn escape_into(out: &mut String, s: &str) {
-    let mut last = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let rep = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
-        };
-        out.push_str(&s[last..i]);
-        out.push_str(rep);
-        last = i + 1;
-    }
-    out.push_str(&s[last..]);
 }
 
 /// The stylesheet for highlighted code: the light theme by default, the dark theme under

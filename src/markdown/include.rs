@@ -6,7 +6,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::diagnostic::Diagnostic;
+use docgen_core::diagnostic::Diagnostic;
 
 /// Maps offsets in the expanded text back to offsets in the page.
 #[derive(Debug, Clone, Default)]

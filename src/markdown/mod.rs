@@ -7,10 +7,10 @@
 //! are trusted like the templates. Values from outside the Markdown body (titles, front matter)
 //! are escaped by the templates.
 
-pub mod code;
-pub mod diagram;
+mod code;
+mod diagram;
 pub mod highlight;
-pub mod include;
+pub(crate) mod include;
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -19,8 +19,8 @@ use pulldown_cmark::{
     BlockQuoteKind, CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd,
 };
 
-use crate::diagnostic::Diagnostic;
-use highlight::escape;
+use docgen_core::diagnostic::Diagnostic;
+use docgen_core::text::escape;
 use include::SourceMap;
 
 /// An entry of the page's table of contents.

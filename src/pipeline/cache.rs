@@ -20,6 +20,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use docgen_core::hash::hash_parts;
+
 use crate::markdown::Rendered;
 use crate::search::PageEntries;
 
@@ -96,17 +98,6 @@ pub struct CacheStats {
     pub misses: usize,
     /// Pages kept for the next build.
     pub kept: usize,
-}
-
-/// Hashes parts, each with its length first, so that moving bytes from one part to the next
-/// changes the hash.
-pub(crate) fn hash_parts<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> u128 {
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    for part in parts {
-        h.update(&(part.len() as u64).to_le_bytes());
-        h.update(part);
-    }
-    h.digest128()
 }
 
 /// The key of a page's rendering.

@@ -3,19 +3,18 @@
 //! of moved pages. For the whole site: `[output.html.redirect]`, the root redirect of a
 //! multilingual book, the theme's static files, the 404 page and the sitemap.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use serde::Serialize;
-
+use super::context::base_context;
 use super::load::Language;
 use super::render::PageRecord;
-use crate::config::BookConfig;
-use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::markdown::highlight::{self, escape};
+use crate::markdown::highlight;
+use crate::nav::{prefix_to_root, url_for, Nav};
 use crate::output::Output;
 use crate::project::Project;
-use crate::site::{prefix_to_root, url_for, Nav};
 use crate::template::{Templates, ThemeLabels, DEFAULT_STATIC};
+use docgen_core::diagnostic::{Diagnostic, Diagnostics};
+use docgen_core::text::escape;
 
 /// The files of one language besides its pages, print page and search index.
 pub(crate) fn language_files(
@@ -173,33 +172,6 @@ var f=n.querySelector(\".toc-fallback\");if(f){{f.remove();}}}})();\n"
     )
 }
 
-/// The context every template starts from: the language, text direction and the book.
-pub(crate) fn base_context(config: &BookConfig, lang: &Language) -> tera::Context {
-    let mut ctx = tera::Context::new();
-    ctx.insert("lang", &lang.code);
-    ctx.insert(
-        "dir",
-        config.book.text_direction.as_deref().unwrap_or("ltr"),
-    );
-    ctx.insert(
-        "book",
-        &BookCtx {
-            title: &lang.title,
-            description: lang.description.as_deref(),
-            authors: &config.book.authors,
-        },
-    );
-    ctx
-}
-
-/// Paths of `additional-css`/`additional-js`, with `/`.
-pub(crate) fn additional(paths: &[PathBuf]) -> Vec<String> {
-    paths
-        .iter()
-        .map(|p| p.to_string_lossy().replace('\\', "/"))
-        .collect()
-}
-
 fn redirect(templates: &Templates, lang: &str, title: &str, url: &str) -> anyhow::Result<String> {
     let mut ctx = tera::Context::new();
     ctx.insert("lang", lang);
@@ -225,11 +197,4 @@ fn sitemap(urls: &[String], site_url: Option<&str>) -> String {
     }
     xml.push_str("</urlset>\n");
     xml
-}
-
-#[derive(Serialize)]
-struct BookCtx<'a> {
-    title: &'a str,
-    description: Option<&'a str>,
-    authors: &'a [String],
 }

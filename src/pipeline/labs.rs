@@ -5,10 +5,12 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::lab::report::{self, CheckStatus, Outcome, Report};
-use crate::lab::spec::{self, LabSpec};
-use crate::markdown::highlight::escape;
+use docgen_core::diagnostic::{Diagnostic, Diagnostics};
+use docgen_core::text::escape;
+use docgen_lab::report::{self, CheckStatus, Outcome, Report};
+use docgen_lab::spec::{self, LabSpec};
+
+use crate::config::BookConfig;
 use crate::markdown::include::Expander;
 
 /// What the site knows about the book's labs, for lab cards and `lab:` front matter.
@@ -30,13 +32,19 @@ pub struct LabInfo {
 impl LabIndex {
     /// The labs in `labs_dir` (each `labs/<id>/lab.yaml`) with their last results from
     /// `cache_dir`; invalid specs come back as diagnostics.
-    pub fn load(labs_dir: &Path, cache_dir: &Path) -> (LabIndex, Vec<Diagnostic>) {
+    pub fn load(
+        labs_dir: &Path,
+        cache_dir: &Path,
+        config: &BookConfig,
+    ) -> (LabIndex, Vec<Diagnostic>) {
         let mut index = LabIndex::default();
         if !labs_dir.is_dir() {
             return (index, Vec::new());
         }
-        let (specs, diags) = spec::load_all(labs_dir);
+        let (specs, mut diags) = spec::load_all(labs_dir);
+        let (languages, complete) = config.lab_languages();
         for spec in specs {
+            diags.extend(spec.language_diagnostics(&languages, complete));
             let last = report::last_result(cache_dir, &spec.id);
             index.labs.insert(spec.id.clone(), LabInfo { spec, last });
         }

@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::diagnostic::{display_path, Diagnostic, Diagnostics};
+use crate::nav::Nav;
 use crate::page::{self, Page};
 use crate::project::Project;
-use crate::site::Nav;
 use crate::source;
 use crate::summary;
+use docgen_core::diagnostic::{display_path, Diagnostic, Diagnostics};
 
 /// One language of the book and where its sources and output are.
 #[derive(Debug, Clone)]
@@ -272,7 +272,8 @@ fn check_nav_files(
             // It exists but failed to parse: that error is reported already.
             continue;
         }
-        let line_text = crate::diagnostic::line_of(summary_text, ch.summary_line).unwrap_or("");
+        let line_text =
+            docgen_core::diagnostic::line_of(summary_text, ch.summary_line).unwrap_or("");
         let needle = format!("({}", src.display());
         let col = line_text
             .find(&needle)

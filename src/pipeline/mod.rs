@@ -6,28 +6,28 @@
 //! share it: they differ only in the [`Output`] the site goes to (dropped, staged on disk, or
 //! kept in memory).
 
-mod book;
 mod cache;
+mod context;
 mod files;
 mod labs;
 mod load;
 mod print;
 mod render;
+mod whole_book;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-pub use book::WholeBook;
-pub(crate) use cache::hash_parts;
 pub use cache::{BuildCache, CacheStats};
 pub use labs::{LabIndex, LabInfo};
+pub use whole_book::WholeBook;
 
-use crate::diagnostic::Diagnostics;
 use crate::output::Output;
 use crate::project::Project;
 use crate::search;
 use crate::template::Templates;
+use docgen_core::diagnostic::Diagnostics;
 
 /// A built site with everything found on the way.
 #[derive(Debug)]
@@ -122,7 +122,8 @@ fn build_with(
     let mut inputs = vec![project.root.join("book.toml")];
     let templates = Templates::load(project.theme_dir().as_deref())?;
     timings.mark("templates");
-    let (labs, lab_diags) = LabIndex::load(&project.labs_dir(), &project.cache_dir());
+    let (labs, lab_diags) =
+        LabIndex::load(&project.labs_dir(), &project.cache_dir(), &project.config);
     timings.mark("labs");
     diagnostics.extend(lab_diags);
     let languages = load::plan_languages(project);
@@ -169,7 +170,7 @@ fn build_with(
             sources.iter().map(|s| &s.nav).collect::<Vec<_>>(),
             paths
         );
-        hash_parts([
+        docgen_core::hash::hash_parts([
             described.as_bytes(),
             &templates.fingerprint().to_le_bytes()[..],
         ])
@@ -245,11 +246,12 @@ fn build_with(
     )?;
     timings.mark("site files");
     let cache = cache.map(BuildCache::sweep);
-    let deferred: Vec<book::Deferred> = rendered.into_iter().filter_map(|r| r.deferred).collect();
+    let deferred: Vec<whole_book::Deferred> =
+        rendered.into_iter().filter_map(|r| r.deferred).collect();
     let whole_book = (!deferred.is_empty()).then(|| {
         let covers = deferred
             .iter()
-            .flat_map(|d| book::covered(&d.lang, d.print.is_some()))
+            .flat_map(|d| whole_book::covered(&d.lang, d.print.is_some()))
             .collect();
         let later = std::sync::Arc::new(crate::output::Later::new(covers));
         output.set_later(std::sync::Arc::clone(&later));

@@ -13,22 +13,22 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::book::{BookFiles, Deferred};
 use super::cache::{self, BuildCache, CachedPage};
-use super::files::base_context;
+use super::context::{additional, base_context};
 use super::labs::{unknown_lab_message, Ctx, LabIndex};
 use super::load::{LangSources, Language};
-use crate::check::{check_links, Targets};
-use crate::diagnostic::{display_path, Diagnostic, Diagnostics};
+use super::whole_book::{BookFiles, Deferred};
+use crate::links::{check_links, Targets};
 use crate::markdown::include;
 use crate::markdown::{self, LinkRef, TocEntry};
+use crate::nav::{prefix_to_root, url_for, Nav};
 use crate::output::{Content, Output};
 use crate::page::Page;
 use crate::project::Project;
 use crate::search;
-use crate::site::{prefix_to_root, url_for, Nav};
 use crate::source;
 use crate::template::{Templates, ThemeLabels};
+use docgen_core::diagnostic::{display_path, Diagnostic, Diagnostics};
 
 /// Chapters rendered together before their results are collected: enough to keep both cores
 /// busy, few enough that their HTML is never a large part of memory.
@@ -504,14 +504,8 @@ fn page_html(
         }),
     );
     ctx.insert("default_theme", env.default_theme);
-    ctx.insert(
-        "additional_css",
-        &super::files::additional(&html_cfg.additional_css),
-    );
-    ctx.insert(
-        "additional_js",
-        &super::files::additional(&html_cfg.additional_js),
-    );
+    ctx.insert("additional_css", &additional(&html_cfg.additional_css));
+    ctx.insert("additional_js", &additional(&html_cfg.additional_js));
     env.templates.render("page.html", &ctx)
 }
 

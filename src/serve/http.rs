@@ -20,8 +20,8 @@ use super::labs::{LabRoutes, Refusal, TOKEN_HEADER};
 use super::paths;
 use super::reload::{self, Live, Snapshot};
 use super::watch::Trigger;
-use crate::markdown::highlight::escape;
 use crate::output::Output;
+use docgen_core::text::escape;
 
 /// The live-reload and lab UI script, served at `/__docgen/serve.js` and only by `serve`.
 pub const SERVE_JS: &str = include_str!("../../themes/default/static/serve.js");

@@ -111,7 +111,7 @@ impl LabRoutes {
 
     /// The lab ids the book has now (from `labs/*/lab.yaml`).
     pub fn known(&self, id: &str) -> bool {
-        let (specs, _) = crate::lab::spec::load_all(&self.root.join("labs"));
+        let (specs, _) = docgen_lab::spec::load_all(&self.root.join("labs"));
         specs.iter().any(|s| s.id == id)
     }
 
@@ -356,7 +356,7 @@ Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::report::{CheckResult, CheckStatus};
+    use docgen_lab::report::{CheckResult, CheckStatus};
 
     #[test]
     fn tokens_are_128_bits_and_differ() {
@@ -383,7 +383,7 @@ mod tests {
                 "duration_ms": 1200, "attempts": 1
             }))
             .unwrap();
-            let line = crate::lab::report::check_line(&c, "en");
+            let line = docgen_lab::report::check_line(&c, "en");
             assert_eq!(
                 parse_check_line(&line),
                 Some(("socket-owner", word)),

@@ -11,11 +11,11 @@
 //! event streams and lab runs hold their connection), the rebuild loop, and stopping on
 //! SIGINT/SIGTERM without leaving a lab container behind.
 
-pub mod http;
-pub mod labs;
-pub mod paths;
-pub mod reload;
-pub mod watch;
+mod http;
+mod labs;
+mod paths;
+mod reload;
+mod watch;
 
 use std::net::{IpAddr, SocketAddr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -266,7 +266,7 @@ fn stop_on_signals(labs: Option<Arc<LabRoutes>>) -> anyhow::Result<()> {
             if let Some(sig) = signals.forever().next() {
                 eprintln!(
                     "docgen serve: {}: stopping",
-                    crate::lab::signals::signal_name(sig)
+                    docgen_lab::signals::signal_name(sig)
                 );
                 if let Some(l) = &labs {
                     l.stop();
@@ -281,7 +281,7 @@ fn stop_on_signals(labs: Option<Arc<LabRoutes>>) -> anyhow::Result<()> {
 fn open_browser(url: &str) {
     let opener: PathBuf = ["xdg-open", "open"]
         .iter()
-        .find_map(|p| crate::lab::engine::find_program(p))
+        .find_map(|p| docgen_core::which::find_program(p))
         .unwrap_or_else(|| PathBuf::from("xdg-open"));
     let spawned = std::process::Command::new(&opener)
         .arg(url)

@@ -9,9 +9,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 
-use super::engine::{find_program, Engine};
-use super::process::{self, Run};
-use super::signals::CancelToken;
+use crate::engine::Engine;
+use crate::process::{self, Run};
+use crate::signals::CancelToken;
+use docgen_core::which::find_program;
 
 /// The Debian suite of the base image.
 pub const SUITE: &str = "bookworm";
@@ -169,8 +170,8 @@ pub fn run(
         bail!(
             "debootstrap failed (exit {:?}):\n{}\n{}",
             out.code,
-            super::engine::last_lines(&format!("{}{}", out.stdout_text(), out.stderr_text()), 20),
-            super::engine::last_lines(&log, 20)
+            crate::exec::last_lines(&format!("{}{}", out.stdout_text(), out.stderr_text()), 20),
+            crate::exec::last_lines(&log, 20)
         );
     }
     say(&format!(

@@ -17,8 +17,8 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::engine::ExecOutput;
-use super::signals::CancelToken;
+use crate::exec::ExecOutput;
+use crate::signals::CancelToken;
 
 /// How long a new session may take to answer its first request.
 const START_TIMEOUT: Duration = Duration::from_secs(20);

@@ -4,6 +4,7 @@
 //! line (`cmd::lab`):
 //!
 //! - [`spec`]: the `lab.yaml` schema, its validation with `file:line` diagnostics, variant edits;
+//! - [`exec`]: what a command run in a container gives back;
 //! - [`engine`]: the container engine (Docker or Podman CLI) behind a trait, and cleanup sweeps;
 //! - [`process`]: running engine commands with deadlines and cancellation;
 //! - [`session`]: one long-lived shell per container that runs the probes (one `exec`, not one
@@ -19,6 +20,7 @@
 pub mod bootstrap;
 pub mod checks;
 pub mod engine;
+pub mod exec;
 #[cfg(test)]
 pub(crate) mod fake;
 pub mod image;

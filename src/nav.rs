@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::markdown::highlight::escape;
 use crate::summary::{Link, Summary, SummaryItem};
+use docgen_core::text::escape;
 
 /// A chapter in reading order.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,8 +9,8 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 use serde::{Deserialize, Serialize};
 
-use super::checks::Evidence;
-use super::spec::Text;
+use crate::checks::Evidence;
+use crate::spec::Text;
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -593,10 +593,7 @@ mod tests {
     use std::time::{Duration, UNIX_EPOCH};
 
     pub(crate) fn sample() -> Report {
-        let t = Text {
-            vi: "v".into(),
-            en: "e".into(),
-        };
+        let t = Text::new([("vi", "v"), ("en", "e")]);
         let check = |id: &str, status| CheckResult {
             id: id.into(),
             title: t.clone(),

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use super::signals::{CancelToken, Cancelled};
+use crate::signals::{CancelToken, Cancelled};
 
 /// What a finished (or stopped) child produced.
 #[derive(Debug, Clone, Default)]

@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use sha2::{Digest, Sha256};
 
-use super::engine::{BuildRequest, Engine};
-use super::spec::{LabSpec, SPEC_FILE};
-use super::{LABEL_LAB, LABEL_MANAGED};
+use crate::engine::{BuildRequest, Engine};
+use crate::spec::{LabSpec, SPEC_FILE};
+use crate::{LABEL_LAB, LABEL_MANAGED};
 
 /// The file name the CA bundle has in the build context.
 pub const CA_FILE: &str = "docgen-ca.pem";

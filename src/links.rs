@@ -5,8 +5,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use crate::diagnostic::Diagnostic;
 use crate::markdown::{include::normalize, is_external, LinkRef};
+use docgen_core::diagnostic::Diagnostic;
 
 /// What a link can point at in one language of the book, borrowed from the build's own records
 /// of its pages and files.

@@ -14,13 +14,16 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{anyhow, Context};
 
-use super::checks::{self, Evidence};
-use super::engine::{container_name, ContainerRequest, Engine, ExecOutput, Owner};
-use super::image::{self, BuildInputs, BuildNote, Image};
-use super::report::{self, CheckResult, CheckStatus, LabTest, Outcome, Phase, Report, VariantTest};
-use super::signals::CancelToken;
-use super::spec::{Action, Check, LabSpec, Variant};
-use super::LABEL_KEEP;
+use crate::checks::evidence::{self, Evidence};
+use crate::checks::processes::{pick_victim, process_table_script};
+use crate::checks::{sh_quote, JudgeContext};
+use crate::engine::{container_name, ContainerRequest, Engine, Owner};
+use crate::exec::ExecOutput;
+use crate::image::{self, BuildInputs, BuildNote, Image};
+use crate::report::{self, CheckResult, CheckStatus, LabTest, Outcome, Phase, Report, VariantTest};
+use crate::signals::CancelToken;
+use crate::spec::{Action, Check, LabSpec, Variant};
+use crate::LABEL_KEEP;
 
 /// What the runner reports as it goes.
 #[derive(Debug)]
@@ -130,7 +133,7 @@ impl<'a> Plan<'a> {
 
     /// The content of every file to install: the lab's, replaced by `--with`, edited by the
     /// variant.
-    pub fn file_contents(&self) -> anyhow::Result<Vec<(super::spec::FileSpec, Vec<u8>)>> {
+    pub fn file_contents(&self) -> anyhow::Result<Vec<(crate::spec::FileSpec, Vec<u8>)>> {
         for (name, _) in &self.with {
             if !self.spec.files.iter().any(|f| &f.src == name) {
                 let known: Vec<&str> = self.spec.files.iter().map(|f| f.src.as_str()).collect();
@@ -367,7 +370,7 @@ impl<'e> Runner<'e> {
         &self,
         c: &str,
         plan: &Plan<'_>,
-        files: &[(super::spec::FileSpec, Vec<u8>)],
+        files: &[(crate::spec::FileSpec, Vec<u8>)],
         report: &mut Report,
         progress: &mut dyn Progress,
     ) -> anyhow::Result<bool> {
@@ -393,7 +396,7 @@ impl<'e> Runner<'e> {
                 "echo '### systemctl --failed'; systemctl --failed --no-pager 2>&1; \
                  echo '### journalctl -b -p warning -n 40'; journalctl -b -p warning -n 40 --no-pager 2>&1; true",
             )?;
-            report.evidence = checks::parse_evidence(&out.stdout);
+            report.evidence = evidence::parse_evidence(&out.stdout);
             return Ok(false);
         }
 
@@ -437,8 +440,8 @@ impl<'e> Runner<'e> {
                     format!(
                         "exit {}\n{}{}",
                         out.code,
-                        super::engine::last_lines(&out.stdout, 20),
-                        super::engine::last_lines(&out.stderr, 20)
+                        crate::exec::last_lines(&out.stdout, 20),
+                        crate::exec::last_lines(&out.stderr, 20)
                     )
                 }),
             );
@@ -472,7 +475,7 @@ impl<'e> Runner<'e> {
         &self,
         c: &str,
         plan: &Plan<'_>,
-        files: &[(super::spec::FileSpec, Vec<u8>)],
+        files: &[(crate::spec::FileSpec, Vec<u8>)],
         report: &mut Report,
         progress: &mut dyn Progress,
     ) -> anyhow::Result<()> {
@@ -485,8 +488,8 @@ impl<'e> Runner<'e> {
             }
             return Ok(());
         }
-        let out = self.exec(c, &checks::versions_script(&spec.versions))?;
-        report.versions = checks::parse_versions(&out.stdout);
+        let out = self.exec(c, &evidence::versions_script(&spec.versions))?;
+        report.versions = evidence::parse_versions(&out.stdout);
         for check in &spec.checks {
             let r = self.check(c, spec, check, progress)?;
             progress.event(&Event::Check(&r));
@@ -543,8 +546,8 @@ impl<'e> Runner<'e> {
                 pick,
                 signal,
             } => {
-                let out = self.exec(c, checks::process_table_script())?;
-                let Some(pid) = checks::pick_victim(&out.stdout, process, *pick) else {
+                let out = self.exec(c, process_table_script())?;
+                let Some(pid) = pick_victim(&out.stdout, process, *pick) else {
                     return Ok(Err(format!("no {process} process to kill")));
                 };
                 let out = self.exec(c, &format!("kill -s {signal} {pid}"))?;
@@ -558,10 +561,7 @@ impl<'e> Runner<'e> {
                 Ok(Ok(()))
             }
             Action::RestartUnit(u) => {
-                let out = self.exec(
-                    c,
-                    &format!("systemctl restart {} 2>&1", checks::sh_quote(u)),
-                )?;
+                let out = self.exec(c, &format!("systemctl restart {} 2>&1", sh_quote(u)))?;
                 Ok(if out.code == 0 {
                     Ok(())
                 } else {
@@ -630,12 +630,12 @@ impl<'e> Runner<'e> {
                 return Ok(result);
             }
         }
-        let probe = checks::probe(&check.kind);
+        let probe = check.kind.probe();
         let deadline = Instant::now() + check.within.unwrap_or(Duration::ZERO);
         let verdict = loop {
             result.attempts += 1;
             let out = self.exec(c, &probe)?;
-            let v = checks::judge(&check.kind, &out, &killed);
+            let v = check.kind.judge(&out, &JudgeContext { killed: &killed });
             if v.passed || Instant::now() + self.settings.poll > deadline {
                 break v;
             }
@@ -653,8 +653,10 @@ impl<'e> Runner<'e> {
     }
 
     fn evidence(&self, c: &str, spec: &LabSpec, check: &Check) -> anyhow::Result<Vec<Evidence>> {
-        let out = self.exec(c, &checks::evidence_script(&spec.evidence, &check.kind))?;
-        Ok(checks::parse_evidence(&out.stdout))
+        let script =
+            evidence::evidence_script(&spec.evidence.units, &spec.evidence.logs, &*check.kind);
+        let out = self.exec(c, &script)?;
+        Ok(evidence::parse_evidence(&out.stdout))
     }
 
     /// `lab test`: the lab as is, then every variant, each judged against its `fails:`.
@@ -732,11 +734,11 @@ fn skipped(check: &Check, why: &str) -> CheckResult {
 
 /// The script that installs the files: each as base64 in a here-document, so any bytes survive,
 /// then its mode and owner. Sent on stdin to `sh -s` (a long argument would hit ARG_MAX).
-pub fn install_script(files: &[(super::spec::FileSpec, Vec<u8>)]) -> String {
+pub fn install_script(files: &[(crate::spec::FileSpec, Vec<u8>)]) -> String {
     let mut s = String::from("set -e\n");
     for (f, bytes) in files {
-        let dest = checks::sh_quote(&f.dest);
-        let dir = checks::sh_quote(
+        let dest = sh_quote(&f.dest);
+        let dir = sh_quote(
             std::path::Path::new(&f.dest)
                 .parent()
                 .and_then(|p| p.to_str())
@@ -748,8 +750,8 @@ pub fn install_script(files: &[(super::spec::FileSpec, Vec<u8>)]) -> String {
             "# docgen-file {}\nmkdir -p -- {dir}\nbase64 -d > {dest} <<'DOCGEN_EOF'\n{}\nDOCGEN_EOF\nchmod {} {dest}\nchown {} {dest}\n",
             f.dest,
             base64(bytes),
-            checks::sh_quote(mode),
-            checks::sh_quote(owner),
+            sh_quote(mode),
+            sh_quote(owner),
         ));
     }
     s

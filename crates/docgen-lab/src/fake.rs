@@ -8,7 +8,8 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use super::engine::{BuildRequest, ContainerRequest, Engine, ExecOutput, Managed, ManagedImage};
+use crate::engine::{BuildRequest, ContainerRequest, Engine, Managed, ManagedImage};
+use crate::exec::ExecOutput;
 
 /// What the fake container holds and what happened to it.
 #[derive(Debug, Default)]
@@ -231,7 +232,7 @@ mod tests {
 
     #[test]
     fn lab_gc_images_keeps_each_labs_newest_image_and_what_is_in_use() {
-        use crate::lab::engine::{prune_images, ManagedImage};
+        use crate::engine::{prune_images, ManagedImage};
         let img = |id: &str, r: Option<&str>, created: &str| ManagedImage {
             id: id.into(),
             reference: r.map(str::to_string),
@@ -311,11 +312,11 @@ mod tests {
     }
 
     use super::*;
-    use crate::lab::image::BuildInputs;
-    use crate::lab::report::CheckStatus;
-    use crate::lab::runner::{Plan, Runner, Settings, Silent};
-    use crate::lab::signals::{CancelToken, Cancelled};
-    use crate::lab::spec::{self, LabSpec};
+    use crate::image::BuildInputs;
+    use crate::report::CheckStatus;
+    use crate::runner::{Plan, Runner, Settings, Silent};
+    use crate::signals::{CancelToken, Cancelled};
+    use crate::spec::{self, LabSpec};
 
     const UNIT: &str = "[Service]\nUser=app\nRuntimeDirectory=app\nExecStart=/bin/app --workers 3\n\n[Install]\nWantedBy=multi-user.target\n";
 

@@ -1,6 +1,6 @@
 //! `lab.yaml`: the schema of a lab, its validation, and the edits break-it variants make.
 //!
-//! Parsing goes through [`crate::yaml::parse`] (size cap, real line numbers) into `Raw*` types
+//! Parsing goes through [`docgen_core::yaml::parse`] (size cap, real line numbers) into `Raw*` types
 //! that mirror the file, `deny_unknown_fields` everywhere; then `validate` turns them into the
 //! typed [`LabSpec`], reporting every semantic problem (a check with two kinds, a field that
 //! does not apply, an unknown check id in `fails:`, an edit whose text is not in the file) as a
@@ -11,29 +11,108 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use std::sync::Arc;
+
+use docgen_core::diagnostic::Diagnostic;
+use docgen_core::lang;
 use serde::{Deserialize, Serialize};
+use serde_yaml::Value;
 
-use crate::diagnostic::Diagnostic;
+pub use crate::checks::parse_mode;
+pub use crate::checks::processes::Pick;
+use crate::checks::{self, Fields, Kind};
 
-/// A text in the book's two languages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Text {
-    /// Vietnamese.
-    pub vi: String,
-    /// English.
-    pub en: String,
-}
+/// A text in each of the book's languages, keyed by language code (`{ vi: ..., en: ... }`),
+/// in the order the file gives them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Text(Vec<(String, String)>);
 
 impl Text {
-    /// The text in `lang` (`vi` or anything else for English).
-    pub fn get(&self, lang: &str) -> &str {
-        if lang == "vi" {
-            &self.vi
-        } else {
-            &self.en
-        }
+    /// A text from `(language, text)` pairs.
+    pub fn new<L: Into<String>, T: Into<String>>(
+        entries: impl IntoIterator<Item = (L, T)>,
+    ) -> Text {
+        Text(
+            entries
+                .into_iter()
+                .map(|(l, t)| (l.into(), t.into()))
+                .collect(),
+        )
     }
+
+    /// The text in `lang`: the exact code, else the same primary subtag, else English, else
+    /// the first (the rule of [`docgen_core::lang::pick`]).
+    pub fn get(&self, lang: &str) -> &str {
+        lang::pick(self.0.iter().map(|(l, t)| (l.as_str(), t.as_str())), lang).unwrap_or("")
+    }
+
+    /// Whether the text has an entry for `lang` (exactly or by primary subtag).
+    pub fn has(&self, lang: &str) -> bool {
+        self.0
+            .iter()
+            .any(|(l, _)| l.eq_ignore_ascii_case(lang) || lang::is(l, lang))
+    }
+
+    /// The language codes it is written in.
+    pub fn languages(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(l, _)| l.as_str())
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (l, t) in &self.0 {
+            m.serialize_entry(l, t)?;
+        }
+        m.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Text;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a text per language, e.g. { vi: \"...\", en: \"...\" }")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Text, A::Error> {
+                let mut v: Vec<(String, String)> = Vec::new();
+                while let Some((l, t)) = map.next_entry::<String, String>()? {
+                    if v.iter().any(|(k, _)| *k == l) {
+                        return Err(serde::de::Error::custom(format!(
+                            "the language `{l}` is given twice"
+                        )));
+                    }
+                    v.push((l, t));
+                }
+                if v.is_empty() {
+                    return Err(serde::de::Error::custom(
+                        "a text needs at least one language, e.g. { en: \"...\" }",
+                    ));
+                }
+                Ok(Text(v))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// Where a text of the lab is in lab.yaml, for diagnostics about its languages.
+#[derive(Debug, Clone)]
+pub struct TextAt {
+    /// What it is (`the lab's title`, `the title of check \`active\``).
+    pub what: String,
+    /// 1-based line and column of its key, and the key's length.
+    pub line: usize,
+    /// 1-based column.
+    pub col: usize,
+    /// The key's length, for the caret.
+    pub len: usize,
+    /// The text.
+    pub text: Text,
 }
 
 /// A validated lab.
@@ -65,6 +144,10 @@ pub struct LabSpec {
     pub evidence: EvidenceSpec,
     /// Extra version probes (`name: command`), e.g. gunicorn and Django.
     pub versions: BTreeMap<String, String>,
+    /// Every text of the lab with where it is, for [`LabSpec::language_diagnostics`].
+    pub texts: Vec<TextAt>,
+    /// The text of lab.yaml, for diagnostics found after parsing.
+    pub source: String,
 }
 
 impl LabSpec {
@@ -76,6 +159,75 @@ impl LabSpec {
     /// The variant with this name.
     pub fn variant(&self, name: &str) -> Option<&Variant> {
         self.variants.iter().find(|v| v.name == name)
+    }
+
+    /// An error for each text that lacks one of the book's `languages`, and, when `complete`
+    /// says the list is all the book has, a warning for each language a text has that the book
+    /// does not declare (likely a typo of a code).
+    pub fn language_diagnostics(&self, languages: &[String], complete: bool) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        if languages.is_empty() {
+            return out;
+        }
+        for t in &self.texts {
+            let missing: Vec<&str> = languages
+                .iter()
+                .filter(|l| !t.text.has(l))
+                .map(String::as_str)
+                .collect();
+            let unknown: Vec<&str> = t
+                .text
+                .languages()
+                .filter(|l| complete && !languages.iter().any(|b| lang::is(b, l)))
+                .collect();
+            let at = |d: Diagnostic| d.at(t.line, t.col, t.len).with_source_from(&self.source);
+            if !missing.is_empty() {
+                out.push(
+                    at(Diagnostic::error(
+                        &self.path,
+                        format!(
+                            "{} has no text in {}",
+                            t.what,
+                            missing
+                                .iter()
+                                .map(|l| format!("`{l}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ))
+                    .with_hint(format!(
+                        "the book is written in {}; give the text in each, e.g. {{ {} }}",
+                        languages.join(", "),
+                        languages
+                            .iter()
+                            .map(|l| format!("{l}: \"...\""))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                );
+            }
+            if !unknown.is_empty() {
+                out.push(
+                    at(Diagnostic::warning(
+                        &self.path,
+                        format!(
+                            "{} has a text in {}, which the book does not declare",
+                            t.what,
+                            unknown
+                                .iter()
+                                .map(|l| format!("`{l}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ))
+                    .with_hint(format!(
+                        "the book's languages are {} ([languages] in book.toml)",
+                        languages.join(", ")
+                    )),
+                );
+            }
+        }
+        out
     }
 }
 
@@ -127,181 +279,10 @@ pub struct Check {
     pub within: Option<Duration>,
     /// An action run just before the check.
     pub before: Option<Action>,
-    /// What is checked.
-    pub kind: CheckKind,
+    /// What is checked, and how (one of [`checks::KINDS`]).
+    pub kind: Arc<dyn Kind>,
     /// The line in lab.yaml where the check starts.
     pub line: usize,
-}
-
-/// What a check looks at and what it expects.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CheckKind {
-    /// A systemd unit's state.
-    Service {
-        /// The unit.
-        unit: String,
-        /// `systemctl is-enabled` says enabled.
-        enabled: Option<bool>,
-        /// `systemctl is-active` says active.
-        active: Option<bool>,
-        /// `systemctl is-failed` says failed.
-        failed: Option<bool>,
-    },
-    /// A Unix socket.
-    Socket {
-        /// Its path.
-        path: String,
-        /// Whether it must exist (default true).
-        exists: bool,
-        /// Owning user.
-        owner: Option<String>,
-        /// Owning group.
-        group: Option<String>,
-        /// Octal mode.
-        mode: Option<u32>,
-        /// `stream`, `dgram` or `seqpacket`.
-        socket_type: Option<String>,
-        /// Whether a process listens on it.
-        listening: Option<bool>,
-    },
-    /// A file, directory or symlink.
-    File {
-        /// Its path.
-        path: String,
-        /// Whether it must exist (default true).
-        exists: bool,
-        /// `file`, `directory`, `symlink` or `socket`.
-        file_type: Option<String>,
-        /// Owning user.
-        owner: Option<String>,
-        /// Owning group.
-        group: Option<String>,
-        /// Octal mode.
-        mode: Option<u32>,
-        /// Text the file must contain.
-        contains: Option<String>,
-        /// Text the file must not contain.
-        not_contains: Option<String>,
-        /// Where a symlink points.
-        target: Option<String>,
-    },
-    /// A user account.
-    User {
-        /// The user name.
-        name: String,
-        /// Whether it must exist (default true).
-        exists: bool,
-        /// Groups it must belong to.
-        member_of: Vec<String>,
-    },
-    /// A group.
-    Group {
-        /// The group name.
-        name: String,
-        /// Whether it must exist (default true).
-        exists: bool,
-    },
-    /// Processes by name (zombies are not counted).
-    Processes {
-        /// The process name (`comm`, as `ps -C` matches it).
-        name: String,
-        /// Every matching process runs as this user.
-        user: Option<String>,
-        /// Every matching process runs with this group.
-        group: Option<String>,
-        /// How many match.
-        count: Option<u32>,
-        /// Matching processes whose parent does not match (pre-fork masters).
-        masters: Option<u32>,
-        /// Matching processes whose parent is a master; all others must be masters.
-        workers: Option<u32>,
-    },
-    /// A TCP port.
-    Port {
-        /// The port.
-        port: u16,
-        /// Whether something listens on it (default true).
-        listening: bool,
-        /// The local address it listens on (`0.0.0.0`, `127.0.0.1`, `::`).
-        address: Option<String>,
-    },
-    /// An HTTP request from inside the container.
-    Http {
-        /// Where to send it.
-        target: HttpTarget,
-        /// The status code expected.
-        status: Option<u16>,
-        /// Text the body must contain.
-        body_contains: Option<String>,
-        /// `Name: value`: a header that must be present and contain the value.
-        header: Option<String>,
-    },
-    /// A command's exit code and output.
-    Command {
-        /// The command, run with `sh -c`.
-        run: String,
-        /// The exit code expected (default 0).
-        exit: i32,
-        /// Text stdout must contain.
-        stdout_contains: Option<String>,
-        /// Text stdout must not contain.
-        stdout_not_contains: Option<String>,
-        /// Text stderr must contain.
-        stderr_contains: Option<String>,
-    },
-    /// A unit's journal.
-    Journal {
-        /// The unit.
-        unit: String,
-        /// Text a journal line must contain.
-        contains: Option<String>,
-        /// Text no journal line may contain.
-        not_contains: Option<String>,
-    },
-    /// `systemd-analyze verify` of a unit file.
-    SystemdVerify {
-        /// The unit file's path in the container.
-        path: String,
-    },
-    /// `nginx -t`.
-    NginxTest,
-}
-
-impl CheckKind {
-    /// The kind's name as written in lab.yaml.
-    pub fn name(&self) -> &'static str {
-        match self {
-            CheckKind::Service { .. } => "service",
-            CheckKind::Socket { .. } => "socket",
-            CheckKind::File { .. } => "file",
-            CheckKind::User { .. } => "user",
-            CheckKind::Group { .. } => "group",
-            CheckKind::Processes { .. } => "processes",
-            CheckKind::Port { .. } => "port",
-            CheckKind::Http { .. } => "http",
-            CheckKind::Command { .. } => "command",
-            CheckKind::Journal { .. } => "journal",
-            CheckKind::SystemdVerify { .. } => "systemd-verify",
-            CheckKind::NginxTest => "nginx-test",
-        }
-    }
-}
-
-/// Where an HTTP check sends its request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HttpTarget {
-    /// A TCP URL, `http://localhost/`.
-    Tcp {
-        /// The URL.
-        url: String,
-    },
-    /// `unix:/run/x.sock:/path`: a Unix socket and the request path.
-    Unix {
-        /// The socket's path.
-        socket: String,
-        /// The request path.
-        path: String,
-    },
 }
 
 /// An action run before a check.
@@ -336,27 +317,6 @@ impl Action {
             Action::RestartUnit(u) => format!("systemctl restart {u}"),
             Action::RestartContainer => "restart the container".to_string(),
             Action::Run(r) => format!("run `{r}`"),
-        }
-    }
-}
-
-/// Which matching process a kill action picks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pick {
-    /// A process whose parent also matches (the newest).
-    Worker,
-    /// A process whose parent does not match.
-    Master,
-    /// Any matching process (the newest).
-    Any,
-}
-
-impl Pick {
-    fn name(self) -> &'static str {
-        match self {
-            Pick::Worker => "worker",
-            Pick::Master => "master",
-            Pick::Any => "process",
         }
     }
 }
@@ -488,7 +448,7 @@ struct RawStep {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 struct RawCheck {
     id: String,
     title: Text,
@@ -498,79 +458,9 @@ struct RawCheck {
     within: Option<String>,
     #[serde(default)]
     before: Option<RawAction>,
-    // The kind keys: exactly one (user/group are kinds only when no other kind key is present,
-    // since they are also fields of socket, file and processes checks).
-    #[serde(default)]
-    service: Option<String>,
-    #[serde(default)]
-    socket: Option<String>,
-    #[serde(default)]
-    file: Option<String>,
-    #[serde(default)]
-    processes: Option<String>,
-    #[serde(default)]
-    port: Option<u16>,
-    #[serde(default)]
-    http: Option<String>,
-    #[serde(default)]
-    command: Option<String>,
-    #[serde(default)]
-    journal: Option<String>,
-    #[serde(default)]
-    systemd_verify: Option<String>,
-    #[serde(default)]
-    nginx_test: Option<bool>,
-    #[serde(default)]
-    user: Option<String>,
-    #[serde(default)]
-    group: Option<String>,
-    // Fields.
-    #[serde(default)]
-    enabled: Option<bool>,
-    #[serde(default)]
-    active: Option<bool>,
-    #[serde(default)]
-    failed: Option<bool>,
-    #[serde(default)]
-    exists: Option<bool>,
-    #[serde(default, rename = "type")]
-    type_: Option<String>,
-    #[serde(default)]
-    listening: Option<bool>,
-    #[serde(default)]
-    owner: Option<String>,
-    #[serde(default)]
-    mode: Option<String>,
-    #[serde(default)]
-    contains: Option<String>,
-    #[serde(default)]
-    not_contains: Option<String>,
-    #[serde(default)]
-    target: Option<String>,
-    #[serde(default)]
-    member_of: Option<Vec<String>>,
-    #[serde(default)]
-    count: Option<u32>,
-    #[serde(default)]
-    masters: Option<u32>,
-    #[serde(default)]
-    workers: Option<u32>,
-    #[serde(default)]
-    address: Option<String>,
-    #[serde(default)]
-    status: Option<u16>,
-    #[serde(default)]
-    body_contains: Option<String>,
-    #[serde(default)]
-    header: Option<String>,
-    #[serde(default)]
-    exit: Option<i32>,
-    #[serde(default)]
-    stdout_contains: Option<String>,
-    #[serde(default)]
-    stdout_not_contains: Option<String>,
-    #[serde(default)]
-    stderr_contains: Option<String>,
+    /// The kind's key and its fields, read by the kind (see `checks::KINDS`).
+    #[serde(flatten)]
+    rest: BTreeMap<String, Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -707,7 +597,7 @@ pub fn load(labs_dir: &Path, dir: &Path) -> Result<LabSpec, Vec<Diagnostic>> {
 /// Parses and validates the text of a `lab.yaml`. `dir` is where the lab's files are; `shown`
 /// is the path diagnostics name.
 pub fn parse(id: &str, dir: &Path, shown: &Path, text: &str) -> Result<LabSpec, Vec<Diagnostic>> {
-    let raw: RawLab = crate::yaml::parse(shown, text, 1, text).map_err(|d| vec![*d])?;
+    let raw: RawLab = docgen_core::yaml::parse(shown, text, 1, text).map_err(|d| vec![*d])?;
     validate(id, dir, shown, text, raw)
 }
 
@@ -861,6 +751,33 @@ fn validate(
             run: s.run.clone(),
             timeout,
         });
+    }
+
+    // Where each text is, for the check of its languages against the book's.
+    let mut texts = Vec::new();
+    let mut text_at = |what: String, (line, col, len): (usize, usize, usize), text: &Text| {
+        texts.push(TextAt {
+            what,
+            line,
+            col,
+            len,
+            text: text.clone(),
+        });
+    };
+    let top = |key: &str| (cx.loc.key_line(key).unwrap_or(1), 1, key.len());
+    text_at("the lab's title".into(), top("title"), &raw.title);
+    if let Some(d) = &raw.description {
+        text_at("the lab's description".into(), top("description"), d);
+    }
+    for (i, c) in raw.checks.iter().enumerate() {
+        let at = cx.loc.find("checks", i, "title:");
+        text_at(format!("the title of check `{}`", c.id), at, &c.title);
+    }
+    for (i, v) in raw.variants.iter().enumerate() {
+        if let Some(d) = &v.description {
+            let at = cx.loc.find("variants", i, "description:");
+            text_at(format!("the description of variant `{}`", v.name), at, d);
+        }
     }
 
     // Checks.
@@ -1042,129 +959,95 @@ fn validate(
         variants,
         evidence: raw.evidence,
         versions: raw.versions,
+        texts,
+        source: text.to_string(),
     })
 }
 
 const DURATION_HINT: &str = "write a number with a unit: 500ms, 10s, 2m";
 
-/// The fields a check sets, by their lab.yaml names.
-fn set_fields(c: &RawCheck) -> Vec<&'static str> {
-    let mut v = Vec::new();
-    macro_rules! f {
-        ($($field:ident => $name:literal),* $(,)?) => {
-            $( if c.$field.is_some() { v.push($name); } )*
-        };
-    }
-    f!(
-        enabled => "enabled", active => "active", failed => "failed", exists => "exists",
-        type_ => "type", listening => "listening", owner => "owner", mode => "mode",
-        contains => "contains", not_contains => "not-contains", target => "target",
-        member_of => "member-of", count => "count", masters => "masters", workers => "workers",
-        address => "address", status => "status", body_contains => "body-contains",
-        header => "header", exit => "exit", stdout_contains => "stdout-contains",
-        stdout_not_contains => "stdout-not-contains", stderr_contains => "stderr-contains",
-    );
-    v
-}
+/// The keys every check takes besides its kind's.
+const COMMON_KEYS: &str = "id, title, explains, within and before";
 
 fn check_from_raw(cx: &mut Ctx<'_>, i: usize, c: RawCheck) -> Option<Check> {
-    let mut kinds: Vec<&'static str> = Vec::new();
-    macro_rules! k {
-        ($($field:ident => $name:literal),* $(,)?) => {
-            $( if c.$field.is_some() { kinds.push($name); } )*
-        };
-    }
-    k!(service => "service", socket => "socket", file => "file", processes => "processes",
-       port => "port", http => "http", command => "command", journal => "journal",
-       systemd_verify => "systemd-verify", nginx_test => "nginx-test");
-    // `user` and `group` double as fields of socket/file/processes checks.
-    let mut fields = set_fields(&c);
-    if kinds.is_empty() {
-        if c.user.is_some() {
-            kinds.push("user");
-            if c.group.is_some() {
-                fields.push("group");
-            }
-        } else if c.group.is_some() {
-            kinds.push("group");
-        }
-    } else {
-        if c.user.is_some() {
-            fields.push("user");
-        }
-        if c.group.is_some() {
-            fields.push("group");
-        }
-    }
     let id = c.id.clone();
-    let kind_name = match kinds.as_slice() {
-        [one] => *one,
-        [] => {
+    let mut rest = c.rest;
+    // The kind is the one registered key present. `user` and `group` are also fields of other
+    // kinds: they name the kind only when no other kind's key is there.
+    let present: Vec<&'static checks::KindDef> = checks::KINDS
+        .iter()
+        .filter(|k| rest.contains_key(k.name))
+        .collect();
+    let strong: Vec<&'static checks::KindDef> = present
+        .iter()
+        .copied()
+        .filter(|k| !k.key_is_also_a_field)
+        .collect();
+    let def = match (strong.as_slice(), present.first()) {
+        ([one], _) => *one,
+        ([first, second, ..], _) => {
+            cx.err(
+                "checks",
+                i,
+                &format!("{}:", second.name),
+                format!(
+                    "check `{id}` has two kinds, `{}` and `{}`",
+                    first.name, second.name
+                ),
+                "split it into two checks, one kind each",
+            );
+            return None;
+        }
+        ([], Some(weak)) => *weak,
+        ([], None) => {
+            let names: Vec<&str> = checks::KINDS.iter().map(|k| k.name).collect();
             cx.err(
                 "checks",
                 i,
                 &id,
                 format!("check `{id}` says nothing to check"),
-                "give it one of: service, socket, file, user, group, processes, port, http, command, journal, systemd-verify, nginx-test",
-            );
-            return None;
-        }
-        [first, second, ..] => {
-            cx.err(
-                "checks",
-                i,
-                &format!("{second}:"),
-                format!("check `{id}` has two kinds, `{first}` and `{second}`"),
-                "split it into two checks, one kind each",
+                &format!("give it one of: {}", names.join(", ")),
             );
             return None;
         }
     };
-    let allowed: &[&str] = match kind_name {
-        "service" => &["enabled", "active", "failed"],
-        "socket" => &["exists", "owner", "group", "mode", "type", "listening"],
-        "file" => &[
-            "exists",
-            "type",
-            "owner",
-            "group",
-            "mode",
-            "contains",
-            "not-contains",
-            "target",
-        ],
-        "user" => &["exists", "member-of"],
-        "group" => &["exists"],
-        "processes" => &["user", "group", "count", "masters", "workers"],
-        "port" => &["listening", "address"],
-        "http" => &["status", "body-contains", "header"],
-        "command" => &[
-            "exit",
-            "stdout-contains",
-            "stdout-not-contains",
-            "stderr-contains",
-        ],
-        "journal" => &["contains", "not-contains"],
-        _ => &[],
-    };
+    let key = rest.remove(def.name).unwrap_or(Value::Null);
     let mut ok = true;
-    for f in &fields {
-        if !allowed.contains(f) {
-            let also = if allowed.is_empty() {
-                "it takes no fields besides id, title, explains, within and before".to_string()
-            } else {
-                format!("a `{kind_name}` check takes: {}", allowed.join(", "))
-            };
+    for field in rest.keys() {
+        if def.fields.contains(&field.as_str()) {
+            continue;
+        }
+        let known = checks::KINDS
+            .iter()
+            .any(|k| k.name == field || k.fields.contains(&field.as_str()));
+        let takes = if def.fields.is_empty() {
+            format!("it takes no fields besides {COMMON_KEYS}")
+        } else {
+            format!("a `{}` check takes: {}", def.name, def.fields.join(", "))
+        };
+        if known {
             cx.err(
                 "checks",
                 i,
-                &format!("{f}:"),
-                format!("check `{id}`: `{f}` does not apply to a `{kind_name}` check"),
-                &also,
+                &format!("{field}:"),
+                format!(
+                    "check `{id}`: `{field}` does not apply to a `{}` check",
+                    def.name
+                ),
+                &takes,
             );
-            ok = false;
+        } else {
+            cx.err(
+                "checks",
+                i,
+                &format!("{field}:"),
+                format!("checks[{i}]: unknown field `{field}`"),
+                &format!("{takes}; and every check takes {COMMON_KEYS}"),
+            );
         }
+        ok = false;
     }
+    rest.retain(|k, _| def.fields.contains(&k.as_str()));
 
     let within = match &c.within {
         None => None,
@@ -1177,23 +1060,6 @@ fn check_from_raw(cx: &mut Ctx<'_>, i: usize, c: RawCheck) -> Option<Check> {
                     w,
                     format!("check `{id}`: `{w}` is not a duration"),
                     DURATION_HINT,
-                );
-                ok = false;
-                None
-            }
-        },
-    };
-    let mode = match &c.mode {
-        None => None,
-        Some(m) => match parse_mode(m) {
-            Some(m) => Some(m),
-            None => {
-                cx.err(
-                    "checks",
-                    i,
-                    m,
-                    format!("check `{id}`: mode `{m}` is not an octal mode"),
-                    "write it quoted, e.g. mode: \"0660\"",
                 );
                 ok = false;
                 None
@@ -1217,151 +1083,14 @@ fn check_from_raw(cx: &mut Ctx<'_>, i: usize, c: RawCheck) -> Option<Check> {
             }
         },
     };
-    let kind = match kind_name {
-        "service" => {
-            if c.enabled.is_none() && c.active.is_none() && c.failed.is_none() {
-                cx.err(
-                    "checks",
-                    i,
-                    &id,
-                    format!("check `{id}`: a service check needs `enabled`, `active` or `failed`"),
-                    "",
-                );
-                ok = false;
-            }
-            CheckKind::Service {
-                unit: c.service.unwrap_or_default(),
-                enabled: c.enabled,
-                active: c.active,
-                failed: c.failed,
-            }
-        }
-        "socket" => {
-            if let Some(t) = &c.type_ {
-                if !["stream", "dgram", "seqpacket"].contains(&t.as_str()) {
-                    cx.err(
-                        "checks",
-                        i,
-                        t,
-                        format!(
-                            "check `{id}`: socket type `{t}` is not stream, dgram or seqpacket"
-                        ),
-                        "",
-                    );
-                    ok = false;
-                }
-            }
-            CheckKind::Socket {
-                path: c.socket.unwrap_or_default(),
-                exists: c.exists.unwrap_or(true),
-                owner: c.owner,
-                group: c.group,
-                mode,
-                socket_type: c.type_,
-                listening: c.listening,
-            }
-        }
-        "file" => {
-            if let Some(t) = &c.type_ {
-                if !["file", "directory", "symlink", "socket"].contains(&t.as_str()) {
-                    cx.err(
-                        "checks",
-                        i,
-                        t,
-                        format!(
-                            "check `{id}`: file type `{t}` is not file, directory, symlink or socket"
-                        ),
-                        "",
-                    );
-                    ok = false;
-                }
-            }
-            CheckKind::File {
-                path: c.file.unwrap_or_default(),
-                exists: c.exists.unwrap_or(true),
-                file_type: c.type_,
-                owner: c.owner,
-                group: c.group,
-                mode,
-                contains: c.contains,
-                not_contains: c.not_contains,
-                target: c.target,
-            }
-        }
-        "user" => CheckKind::User {
-            name: c.user.unwrap_or_default(),
-            exists: c.exists.unwrap_or(true),
-            member_of: c.member_of.unwrap_or_default(),
-        },
-        "group" => CheckKind::Group {
-            name: c.group.unwrap_or_default(),
-            exists: c.exists.unwrap_or(true),
-        },
-        "processes" => CheckKind::Processes {
-            name: c.processes.unwrap_or_default(),
-            user: c.user,
-            group: c.group,
-            count: c.count,
-            masters: c.masters,
-            workers: c.workers,
-        },
-        "port" => CheckKind::Port {
-            port: c.port.unwrap_or_default(),
-            listening: c.listening.unwrap_or(true),
-            address: c.address,
-        },
-        "http" => {
-            let url = c.http.unwrap_or_default();
-            let target = match parse_http_target(&url) {
-                Some(t) => t,
-                None => {
-                    cx.err(
-                        "checks",
-                        i,
-                        &url,
-                        format!("check `{id}`: `{url}` is not an http:// URL or unix:SOCKET:/PATH"),
-                        "e.g. http: \"http://localhost/\" or http: \"unix:/run/gunicorn/gunicorn.sock:/\"",
-                    );
-                    ok = false;
-                    HttpTarget::Tcp { url }
-                }
-            };
-            CheckKind::Http {
-                target,
-                status: c.status,
-                body_contains: c.body_contains,
-                header: c.header,
-            }
-        }
-        "command" => CheckKind::Command {
-            run: c.command.unwrap_or_default(),
-            exit: c.exit.unwrap_or(0),
-            stdout_contains: c.stdout_contains,
-            stdout_not_contains: c.stdout_not_contains,
-            stderr_contains: c.stderr_contains,
-        },
-        "journal" => CheckKind::Journal {
-            unit: c.journal.unwrap_or_default(),
-            contains: c.contains,
-            not_contains: c.not_contains,
-        },
-        "systemd-verify" => CheckKind::SystemdVerify {
-            path: c.systemd_verify.unwrap_or_default(),
-        },
-        _ => {
-            if c.nginx_test != Some(true) {
-                cx.err(
-                    "checks",
-                    i,
-                    "nginx-test",
-                    format!("check `{id}`: write `nginx-test: true`"),
-                    "",
-                );
-                ok = false;
-            }
-            CheckKind::NginxTest
-        }
+    let kind = {
+        let mut report = |needle: &str, msg: String, hint: &str| {
+            cx.err("checks", i, needle, msg, hint);
+        };
+        let mut fields = Fields::new(&id, def.name, key, rest, &mut report);
+        (def.parse)(&mut fields)
     };
+    let kind: Arc<dyn Kind> = Arc::from(kind?);
     ok.then(|| Check {
         line: cx.loc.item_line("checks", i),
         id,
@@ -1422,24 +1151,6 @@ fn action_from_raw(a: RawAction) -> Result<Action, String> {
     }
 }
 
-fn parse_http_target(s: &str) -> Option<HttpTarget> {
-    if let Some(rest) = s.strip_prefix("unix:") {
-        let i = rest.rfind(":/")?;
-        let (sock, path) = (&rest[..i], &rest[i + 1..]);
-        if !sock.starts_with('/') {
-            return None;
-        }
-        return Some(HttpTarget::Unix {
-            socket: sock.to_string(),
-            path: path.to_string(),
-        });
-    }
-    if (s.starts_with("http://") || s.starts_with("https://")) && s.len() > "http://".len() {
-        return Some(HttpTarget::Tcp { url: s.to_string() });
-    }
-    None
-}
-
 /// `500ms`, `10s`, `1.5s`, `2m`. At most an hour.
 pub fn parse_duration(s: &str) -> Option<Duration> {
     let s = s.trim();
@@ -1455,15 +1166,6 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
     let n: f64 = num.trim().parse().ok()?;
     let secs = n * unit;
     (secs.is_finite() && (0.0..=3600.0).contains(&secs)).then(|| Duration::from_secs_f64(secs))
-}
-
-/// An octal mode: `"0660"`, `"660"`, `"2775"`.
-pub fn parse_mode(s: &str) -> Option<u32> {
-    let t = s.trim();
-    if t.is_empty() || t.len() > 5 {
-        return None;
-    }
-    u32::from_str_radix(t, 8).ok().filter(|m| *m <= 0o7777)
 }
 
 fn safe_relative(p: &str) -> bool {
@@ -1576,6 +1278,8 @@ impl<'a> Locator<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::socket::Socket;
+    use crate::checks::user::User;
 
     /// A lab directory in a temp dir with a Containerfile and a unit file.
     fn lab_dir() -> tempfile::TempDir {
@@ -1645,9 +1349,10 @@ variants:
         assert_eq!(spec.checks.len(), 4);
         assert_eq!(spec.checks[0].within, Some(Duration::from_secs(5)));
         assert_eq!(spec.checks[0].line, 8);
+        let socket = spec.checks[1].kind.as_any().downcast_ref::<Socket>();
         assert!(matches!(
-            &spec.checks[1].kind,
-            CheckKind::Socket { mode: Some(0o660), group: Some(g), .. } if g == "www-data"
+            socket,
+            Some(Socket { mode: Some(0o660), group: Some(g), .. }) if g == "www-data"
         ));
         assert_eq!(
             spec.checks[2].before,
@@ -1657,9 +1362,8 @@ variants:
                 signal: "KILL".into()
             })
         );
-        assert!(
-            matches!(&spec.checks[3].kind, CheckKind::User { member_of, .. } if member_of == &["www-data"])
-        );
+        let user = spec.checks[3].kind.as_any().downcast_ref::<User>();
+        assert!(matches!(user, Some(User { member_of, .. }) if member_of == &["www-data"]));
         assert_eq!(spec.variants[0].fails, vec!["sock"]);
         assert_eq!(spec.variants[0].line, 28);
     }
@@ -1809,17 +1513,5 @@ checks:
         assert_eq!(parse_duration("10"), None);
         assert_eq!(parse_mode("0660"), Some(0o660));
         assert_eq!(parse_mode("889"), None);
-    }
-
-    #[test]
-    fn http_targets() {
-        assert_eq!(
-            parse_http_target("unix:/run/g/g.sock:/x?y"),
-            Some(HttpTarget::Unix {
-                socket: "/run/g/g.sock".into(),
-                path: "/x?y".into()
-            })
-        );
-        assert!(parse_http_target("ftp://x").is_none());
     }
 }

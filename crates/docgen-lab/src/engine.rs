@@ -3,27 +3,20 @@
 //! is usable, and the sweep that removes what dead docgen processes left behind.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 
-use super::process::{self, Run};
-use super::session::Sessions;
-use super::signals::CancelToken;
-use super::{LABEL_KEEP, LABEL_LAB, LABEL_MANAGED, LABEL_OWNER_PID, LABEL_OWNER_START};
-
-/// The result of a command run inside a container.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ExecOutput {
-    /// Exit code (-1 when the deadline stopped it).
-    pub code: i32,
-    /// stdout.
-    pub stdout: String,
-    /// stderr.
-    pub stderr: String,
-}
+use crate::exec::ExecOutput;
+use crate::exec::{first_lines, last_lines};
+use crate::process::{self, Run};
+use crate::session::Sessions;
+use crate::signals::CancelToken;
+use crate::{LABEL_KEEP, LABEL_LAB, LABEL_MANAGED, LABEL_OWNER_PID, LABEL_OWNER_START};
+use docgen_core::liveness::ProcessStamp;
+use docgen_core::which::find_program;
 
 /// An image build.
 #[derive(Debug, Clone)]
@@ -490,33 +483,6 @@ pub fn not_installed_message(program: Option<&str>) -> String {
     )
 }
 
-/// Finds `program` on PATH (or checks it when it is a path).
-pub fn find_program(program: &str) -> Option<PathBuf> {
-    let p = Path::new(program);
-    if p.components().count() > 1 {
-        return p.is_file().then(|| p.to_path_buf());
-    }
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join(program))
-            .find(|f| f.is_file())
-    })
-}
-
-pub(crate) fn first_lines(text: &str, n: usize) -> String {
-    let t: Vec<&str> = text.trim().lines().take(n).collect();
-    if t.is_empty() {
-        "(no output)".to_string()
-    } else {
-        t.join("\n")
-    }
-}
-
-pub(crate) fn last_lines(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.trim_end().lines().collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
-}
-
 // ---------------------------------------------------------------------------------------------
 // Ownership and sweeping.
 
@@ -524,19 +490,15 @@ pub(crate) fn last_lines(text: &str, n: usize) -> String {
 /// process after a crash does not keep the object alive forever.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Owner {
-    /// The process id.
-    pub pid: u32,
-    /// Its start time in clock ticks since boot (field 22 of `/proc/<pid>/stat`).
-    pub start: Option<u64>,
+    /// The owning process, pid and start time.
+    pub stamp: ProcessStamp,
 }
 
 impl Owner {
     /// This process.
     pub fn current() -> Owner {
-        let pid = std::process::id();
         Owner {
-            pid,
-            start: start_time(pid),
+            stamp: ProcessStamp::current(),
         }
     }
 
@@ -544,8 +506,8 @@ impl Owner {
     pub fn labels(&self, lab: &str) -> BTreeMap<String, String> {
         let mut l = BTreeMap::new();
         l.insert(LABEL_MANAGED.to_string(), "true".to_string());
-        l.insert(LABEL_OWNER_PID.to_string(), self.pid.to_string());
-        if let Some(s) = self.start {
+        l.insert(LABEL_OWNER_PID.to_string(), self.stamp.pid.to_string());
+        if let Some(s) = self.stamp.start {
             l.insert(LABEL_OWNER_START.to_string(), s.to_string());
         }
         l.insert(LABEL_LAB.to_string(), lab.to_string());
@@ -561,25 +523,14 @@ impl Owner {
             // No owner recorded: not something a run left; only `lab gc` removes it.
             return true;
         };
-        let Some(now) = start_time(pid) else {
-            return false;
-        };
-        match labels
-            .get(LABEL_OWNER_START)
-            .and_then(|s| s.parse::<u64>().ok())
-        {
-            Some(recorded) => recorded == now,
-            None => true,
+        ProcessStamp {
+            pid,
+            start: labels
+                .get(LABEL_OWNER_START)
+                .and_then(|s| s.parse::<u64>().ok()),
         }
+        .is_alive()
     }
-}
-
-/// Field 22 (starttime) of `/proc/<pid>/stat`, or `None` when there is no such process.
-fn start_time(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) is in parentheses and may contain spaces.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_whitespace().nth(19)?.parse().ok()
 }
 
 /// What a sweep removed.
@@ -729,7 +680,7 @@ mod tests {
     #[test]
     fn own_process_is_alive_and_a_reused_pid_is_not() {
         let me = Owner::current();
-        assert!(me.start.is_some());
+        assert!(me.stamp.start.is_some());
         let labels = me.labels("x");
         assert!(Owner::alive_from_labels(&labels));
         let mut reused = labels.clone();
