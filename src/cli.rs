@@ -49,13 +49,7 @@ pub fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(code) => code,
-        Err(err) => {
-            eprintln!("error: {err}");
-            for cause in err.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
-            }
-            ExitCode::from(EXIT_ERROR)
-        }
+        Err(err) => ExitCode::from(cmd::report_error(&err)),
     }
 }
 

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 
 use anyhow::{bail, Context};
+use docgen_core::error::Hinted;
 use docgen_core::liveness::ProcessStamp;
 use rayon::prelude::*;
 
@@ -288,10 +289,11 @@ impl Output {
         }
         if out.exists() {
             if !out.is_dir() {
-                bail!(
-                    "`{}` exists and is not a directory\n  hint: choose another output with --out",
-                    out.display()
-                );
+                return Err(Hinted::new(
+                    format!("`{}` exists and is not a directory", out.display()),
+                    "choose another output with --out",
+                )
+                .into());
             }
             let ours = out.join(MARKER).is_file();
             let empty = std::fs::read_dir(out)
@@ -299,10 +301,14 @@ impl Output {
                 .next()
                 .is_none();
             if !ours && !empty {
-                bail!(
-                    "`{}` exists and was not created by docgen; refusing to replace it\n  hint: remove it yourself, or choose another output with --out",
-                    out.display()
-                );
+                return Err(Hinted::new(
+                    format!(
+                        "`{}` exists and was not created by docgen; refusing to replace it",
+                        out.display()
+                    ),
+                    "remove it yourself, or choose another output with --out",
+                )
+                .into());
             }
         }
         let (parent, tmp, old) = sibling_dirs(out)?;

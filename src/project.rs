@@ -7,6 +7,7 @@ use anyhow::Context;
 
 use crate::config::{self, BookConfig};
 use docgen_core::diagnostic::Diagnostic;
+use docgen_core::error::Hinted;
 
 /// A book on disk: its root directory and configuration.
 #[derive(Debug, Clone)]
@@ -34,11 +35,13 @@ impl Project {
         let root = match root {
             Some(r) => {
                 if !r.join("book.toml").is_file() {
-                    return Err(anyhow::anyhow!(
-                        "no book.toml in `{}`\n  hint: pass the book's root directory, or create a book with `docgen init {}`",
-                        r.display(),
-                        r.display()
-                    )
+                    return Err(anyhow::Error::from(Hinted::new(
+                        format!("no book.toml in `{}`", r.display()),
+                        format!(
+                            "pass the book's root directory, or create a book with `docgen init {}`",
+                            r.display()
+                        ),
+                    ))
                     .into());
                 }
                 r.to_path_buf()
@@ -48,10 +51,10 @@ impl Project {
                 match cwd.ancestors().find(|d| d.join("book.toml").is_file()) {
                     Some(d) => d.to_path_buf(),
                     None => {
-                        return Err(anyhow::anyhow!(
-                            "no book.toml in `{}` or any parent directory\n  hint: run docgen inside a book, pass `--root DIR`, or create one with `docgen init DIR`",
-                            cwd.display()
-                        )
+                        return Err(anyhow::Error::from(Hinted::new(
+                            format!("no book.toml in `{}` or any parent directory", cwd.display()),
+                            "run docgen inside a book, pass `--root DIR`, or create one with `docgen init DIR`",
+                        ))
                         .into())
                     }
                 }

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use docgen_core::error::Hinted;
 use walkdir::WalkDir;
 
 /// One file of the source tree.
@@ -35,10 +36,11 @@ pub fn load(dir: &Path, skip: &[PathBuf]) -> anyhow::Result<SourceTree> {
         ..SourceTree::default()
     };
     if !dir.is_dir() {
-        anyhow::bail!(
-            "the source directory `{}` does not exist\n  hint: set [book] src in book.toml, or create the directory with a SUMMARY.md",
-            dir.display()
-        );
+        return Err(Hinted::new(
+            format!("the source directory `{}` does not exist", dir.display()),
+            "set [book] src in book.toml, or create the directory with a SUMMARY.md",
+        )
+        .into());
     }
     let walker = WalkDir::new(dir)
         .follow_links(true)
@@ -72,9 +74,10 @@ pub fn load(dir: &Path, skip: &[PathBuf]) -> anyhow::Result<SourceTree> {
 pub fn read_text(path: &Path) -> anyhow::Result<String> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
     String::from_utf8(bytes).map_err(|_| {
-        anyhow::anyhow!(
-            "`{}` is not valid UTF-8\n  hint: save the file as UTF-8",
-            path.display()
+        Hinted::new(
+            format!("`{}` is not valid UTF-8", path.display()),
+            "save the file as UTF-8",
         )
+        .into()
     })
 }

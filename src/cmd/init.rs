@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::Args;
+use docgen_core::error::Hinted;
 
 /// Arguments of `docgen init`.
 #[derive(Debug, Args)]
@@ -29,10 +30,14 @@ const CHAPTER: &str = "---\ntitle: Getting started\ndescription: A first chapter
 pub fn execute(args: &InitArgs) -> anyhow::Result<ExitCode> {
     let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     if dir.join("book.toml").exists() {
-        bail!(
-            "`{}` already has a book.toml; not overwriting it\n  hint: choose an empty directory",
-            dir.join("book.toml").display()
-        );
+        return Err(Hinted::new(
+            format!(
+                "`{}` already has a book.toml; not overwriting it",
+                dir.join("book.toml").display()
+            ),
+            "choose an empty directory",
+        )
+        .into());
     }
     let book_toml = format!(
         "[book]\ntitle = {}\nlanguage = \"en\"\nsrc = \"content\"\n\n[build]\nbuild-dir = \"book\"\n",

@@ -16,7 +16,7 @@ use docgen_lab::engine::{self, CliEngine, Engine};
 use docgen_lab::image::BuildInputs;
 use docgen_lab::report::{self, CheckStatus, Report};
 use docgen_lab::runner::{Event, Plan, Progress, Runner, Settings};
-use docgen_lab::signals::{self, CancelToken, Cancelled};
+use docgen_lab::signals::{self, CancelToken};
 use docgen_lab::spec::{self, LabSpec};
 use docgen_lab::{bootstrap, DEFAULT_BASE_IMAGE};
 
@@ -182,23 +182,13 @@ pub struct BootstrapArgs {
 /// Runs `docgen lab`.
 pub fn execute(root: Option<&Path>, args: LabArgs) -> anyhow::Result<ExitCode> {
     let cancel = CancelToken::new();
-    let result = match args.command {
+    match args.command {
         LabCommand::List { ids } => list(root, ids),
         LabCommand::Run(a) => run(root, a, &cancel),
         LabCommand::Test(a) => test(root, a, &cancel),
         LabCommand::Shell(a) => shell(root, a, &cancel),
         LabCommand::Gc(a) => gc(root, a, &cancel),
         LabCommand::Bootstrap(a) => bootstrap_cmd(root, a, &cancel),
-    };
-    match result {
-        Err(e) => match e.downcast_ref::<Cancelled>() {
-            Some(c) => {
-                eprintln!("docgen: {c}; the lab's container was removed");
-                Ok(ExitCode::from(c.exit_code()))
-            }
-            None => Err(e),
-        },
-        ok => ok,
     }
 }
 
@@ -389,14 +379,7 @@ fn run(root: Option<&Path>, a: RunArgs, cancel: &CancelToken) -> anyhow::Result<
     let spec = load_lab(&project, &a.name)?;
     let variant = match &a.variant {
         None => None,
-        Some(v) => Some(spec.variant(v).with_context(|| {
-            let names: Vec<&str> = spec.variants.iter().map(|v| v.name.as_str()).collect();
-            format!(
-                "lab `{}` has no variant `{v}`\n  hint: its variants are: {}",
-                spec.id,
-                names.join(", ")
-            )
-        })?),
+        Some(v) => Some(spec.variant_named(v)?),
     };
     let with = parse_with(&a.with)?;
     let settings = settings(&project, &a.build, a.keep)?;
@@ -482,10 +465,7 @@ fn shell(root: Option<&Path>, a: ShellArgs, cancel: &CancelToken) -> anyhow::Res
     let spec = load_lab(&project, &a.name)?;
     let variant = match &a.variant {
         None => None,
-        Some(v) => Some(
-            spec.variant(v)
-                .with_context(|| format!("lab `{}` has no variant `{v}`", spec.id))?,
-        ),
+        Some(v) => Some(spec.variant_named(v)?),
     };
     let with = parse_with(&a.with)?;
     let settings = settings(&project, &a.build, a.keep)?;

@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
+use docgen_core::error::{hint_of, Hinted};
 
 use crate::output::Output;
 use crate::pipeline;
@@ -68,7 +69,7 @@ pub fn build_site(root: &std::path::Path, cache: &pipeline::BuildCache) -> SiteB
     let project = match Project::open(root) {
         Ok(p) => p,
         Err(DiscoverError::Config(d)) => return failed(d.to_string()),
-        Err(DiscoverError::Other(e)) => return failed(format!("error: {e:#}")),
+        Err(DiscoverError::Other(e)) => return failed(error_text(&e)),
     };
     match catch_unwind(AssertUnwindSafe(|| {
         pipeline::build_pages_first(&project, cache)
@@ -91,7 +92,7 @@ pub fn build_site(root: &std::path::Path, cache: &pipeline::BuildCache) -> SiteB
                 rendered,
             }
         }
-        Ok(Err(e)) => failed(format!("error: {e:#}")),
+        Ok(Err(e)) => failed(error_text(&e)),
         Err(panic) => {
             let what = panic
                 .downcast_ref::<String>()
@@ -138,10 +139,9 @@ pub fn run(project: &Project, opts: &Options) -> anyhow::Result<()> {
     finish_whole_book(first.whole_book);
 
     let server = tiny_http::Server::http(SocketAddr::new(opts.bind, opts.port)).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot listen on {}:{}: {e}\n  hint: another program may use the port; pick another with --port N, or --port 0 for a free one",
-            opts.bind,
-            opts.port
+        Hinted::new(
+            format!("cannot listen on {}:{}: {e}", opts.bind, opts.port),
+            "another program may use the port; pick another with --port N, or --port 0 for a free one",
         )
     })?;
     let port = server
@@ -253,6 +253,14 @@ fn rebuild_loop(
 
 fn display(root: &std::path::Path, p: &std::path::Path) -> String {
     p.strip_prefix(root).unwrap_or(p).display().to_string()
+}
+
+/// An error as the page overlay shows it: the message with its causes, then its hint.
+fn error_text(e: &anyhow::Error) -> String {
+    match hint_of(e.as_ref()) {
+        Some(hint) => format!("error: {e:#}\n  hint: {hint}"),
+        None => format!("error: {e:#}"),
+    }
 }
 
 /// SIGINT/SIGTERM: stop a running lab (it removes its container), then exit 130/143.

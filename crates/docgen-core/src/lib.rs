@@ -2,6 +2,7 @@
 //! and nothing else: this crate sits below both, so neither can reach into the other through it.
 //!
 //! - [`diagnostic`]: a problem at a file, line and column, with its hint, rendered like a compiler;
+//! - [`error`]: an error that carries its hint as a field;
 //! - [`yaml`]: every YAML parse (front matter, `lab.yaml`), size-capped, errors at real lines;
 //! - [`text`]: HTML escaping and byte counts for people;
 //! - [`hash`]: the content hash used for cache keys;
@@ -11,6 +12,7 @@
 //! - [`which`]: finding a program on `PATH`.
 
 pub mod diagnostic;
+pub mod error;
 pub mod hash;
 pub mod lang;
 pub mod liveness;

@@ -4,12 +4,13 @@
 //! runs before the lab tests.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 
 use crate::engine::Engine;
+use crate::error::LabError;
 use crate::process::{self, Run};
 use crate::signals::CancelToken;
 use docgen_core::which::find_program;
@@ -137,7 +138,11 @@ pub fn run(
         }
     }
     if find_program("debootstrap").is_none() {
-        bail!("`debootstrap` is not installed\n  hint: apt-get install -y debootstrap");
+        return Err(LabError::ToolMissing {
+            tool: "debootstrap".into(),
+            install: "apt-get install -y debootstrap".into(),
+        }
+        .into());
     }
     let (mirror, from) = choose_mirror(opts.mirror.as_deref());
     say(&format!("mirror {mirror} (from {from})"));
@@ -180,7 +185,39 @@ pub fn run(
     ));
     trim(&root, &mirror)?;
     say(&format!("importing as {}", opts.image));
-    let id = import(engine.name(), &root, &opts.image, &mirror)?;
+    let tarball = work.path().join("rootfs.tar");
+    let tar = process::run(
+        Command::new("tar")
+            .arg("--numeric-owner")
+            .arg("-C")
+            .arg(&root)
+            .arg("-cf")
+            .arg(&tarball)
+            .arg("."),
+        Run {
+            timeout: Some(Duration::from_secs(10 * 60)),
+            cancel: Some(cancel),
+            ..Run::default()
+        },
+    )?;
+    if !tar.success() {
+        bail!(
+            "tar of the root tree failed (exit {:?}): {}",
+            tar.code,
+            crate::exec::last_lines(&tar.stderr_text(), 5)
+        );
+    }
+    let changes = [
+        "LABEL docgen.managed=true",
+        "LABEL docgen.role=base",
+        "ENV LANG=C.UTF-8",
+        "CMD [\"/bin/bash\"]",
+    ]
+    .map(String::from);
+    let message = format!("docgen lab bootstrap: debootstrap --variant=minbase {SUITE} {mirror}");
+    // Through the engine, so the image lands where the labs run (DOCKER_HOST, not a CLI
+    // context) and Ctrl-C and the deadline apply.
+    let id = engine.import(&tarball, &opts.image, &changes, &message)?;
     say(&format!(
         "built {} ({id}) in {:.0}s",
         opts.image,
@@ -221,49 +258,6 @@ fn trim(root: &Path, mirror: &str) -> anyhow::Result<()> {
     }
     let _ = std::fs::remove_dir_all(root.join("debootstrap"));
     Ok(())
-}
-
-/// `tar -C root -c . | <engine> import - image`.
-fn import(engine: &str, root: &Path, image: &str, mirror: &str) -> anyhow::Result<String> {
-    let mut tar = Command::new("tar")
-        .arg("--numeric-owner")
-        .arg("-C")
-        .arg(root)
-        .args(["-c", "."])
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("cannot start tar")?;
-    let tar_out = tar.stdout.take().context("tar has no stdout")?;
-    let out = Command::new(engine)
-        .args([
-            "import",
-            "--change",
-            "LABEL docgen.managed=true",
-            "--change",
-            "LABEL docgen.role=base",
-            "--change",
-            "ENV LANG=C.UTF-8",
-            "--change",
-            "CMD [\"/bin/bash\"]",
-            "--message",
-            &format!("docgen lab bootstrap: debootstrap --variant=minbase {SUITE} {mirror}"),
-            "-",
-            image,
-        ])
-        .stdin(Stdio::from(tar_out))
-        .output()
-        .with_context(|| format!("cannot start `{engine} import`"))?;
-    let tar_status = tar.wait().context("waiting for tar")?;
-    if !tar_status.success() {
-        bail!("tar of the root tree failed ({tar_status})");
-    }
-    if !out.status.success() {
-        bail!(
-            "`{engine} import` failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 #[cfg(test)]

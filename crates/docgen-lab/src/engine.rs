@@ -3,12 +3,13 @@
 //! is usable, and the sweep that removes what dead docgen processes left behind.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 
+use crate::error::LabError;
 use crate::exec::ExecOutput;
 use crate::exec::{first_lines, last_lines};
 use crate::process::{self, Run};
@@ -101,6 +102,15 @@ pub trait Engine {
     /// Removes an image reference (a tag, or the id of an untagged image), never by force: an
     /// image a container still uses stays, and that is an error.
     fn remove_image(&self, reference: &str) -> anyhow::Result<()>;
+    /// Imports a root filesystem tarball as image `image`, with Containerfile instructions
+    /// `changes` (`LABEL ...`, `ENV ...`) and a commit message; returns the image id.
+    fn import(
+        &self,
+        tarball: &Path,
+        image: &str,
+        changes: &[String],
+        message: &str,
+    ) -> anyhow::Result<String>;
     /// An interactive shell in the container, on this terminal; returns its exit code.
     fn shell(&self, container: &str) -> anyhow::Result<i32>;
 }
@@ -121,7 +131,10 @@ impl CliEngine {
     /// Uses `program` (a name on PATH or a path), after checking that its daemon answers.
     pub fn connect(program: &str, cancel: CancelToken) -> anyhow::Result<CliEngine> {
         if find_program(program).is_none() {
-            bail!("{}", not_installed_message(Some(program)));
+            return Err(LabError::EngineMissing {
+                program: Some(program.to_string()),
+            }
+            .into());
         }
         let out = process::run_simple(
             Command::new(program).args(["info", "--format", "{{.ServerVersion}}"]),
@@ -135,9 +148,11 @@ impl CliEngine {
                 .unwrap_or("no answer")
                 .trim()
                 .to_string();
-            bail!(
-                "`{program}` is installed but its daemon does not answer (`{program} info`: {why})\n  hint: start it with `systemctl start {program}`, or where systemd is not running: `dockerd >/var/log/dockerd.log 2>&1 &`; then `{program} info` must work"
-            );
+            return Err(LabError::DaemonDown {
+                program: program.to_string(),
+                why,
+            }
+            .into());
         }
         Ok(CliEngine {
             program: program.to_string(),
@@ -157,7 +172,7 @@ impl CliEngine {
                 return CliEngine::connect(p, cancel);
             }
         }
-        bail!("{}", not_installed_message(None))
+        Err(LabError::EngineMissing { program: None }.into())
     }
 
     fn cmd(&self) -> Command {
@@ -462,6 +477,40 @@ impl Engine for CliEngine {
         self.short_ok(&["rmi", reference]).map(|_| ())
     }
 
+    fn import(
+        &self,
+        tarball: &Path,
+        image: &str,
+        changes: &[String],
+        message: &str,
+    ) -> anyhow::Result<String> {
+        let mut c = self.cmd();
+        c.arg("import");
+        for change in changes {
+            c.args(["--change", change]);
+        }
+        c.args(["--message", message]).arg(tarball).arg(image);
+        let out = process::run(
+            &mut c,
+            Run {
+                timeout: Some(Duration::from_secs(20 * 60)),
+                cancel: Some(&self.cancel),
+                ..Run::default()
+            },
+        )?;
+        if out.timed_out {
+            bail!("`{} import` did not finish within 20 minutes", self.program);
+        }
+        if !out.success() {
+            bail!(
+                "`{} import` failed: {}",
+                self.program,
+                first_lines(&out.stderr_text(), 5)
+            );
+        }
+        Ok(out.stdout_text().trim().to_string())
+    }
+
     fn shell(&self, container: &str) -> anyhow::Result<i32> {
         let status = self
             .cmd()
@@ -470,17 +519,6 @@ impl Engine for CliEngine {
             .with_context(|| format!("cannot start `{} exec`", self.program))?;
         Ok(status.code().unwrap_or(-1))
     }
-}
-
-/// The message for "no usable engine", with the commands that fix it.
-pub fn not_installed_message(program: Option<&str>) -> String {
-    let what = match program {
-        Some(p) => format!("the container engine `{p}` is not on PATH"),
-        None => "no container engine found: neither `docker` nor `podman` is on PATH".to_string(),
-    };
-    format!(
-        "{what}\n  hint: install Docker with `apt-get install -y docker.io`, start it with `systemctl start docker` (or, where systemd is not running, `dockerd >/var/log/dockerd.log 2>&1 &`), check with `docker info`, then build the base image with `docgen lab bootstrap`"
-    )
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -223,6 +223,19 @@ impl Engine for FakeEngine {
     fn shell(&self, _container: &str) -> anyhow::Result<i32> {
         Ok(0)
     }
+
+    fn import(
+        &self,
+        _tarball: &std::path::Path,
+        image: &str,
+        _changes: &[String],
+        _message: &str,
+    ) -> anyhow::Result<String> {
+        let mut s = self.state.borrow_mut();
+        s.calls.push(format!("import {image}"));
+        s.images.insert(image.to_string());
+        Ok(format!("sha256:{image}"))
+    }
 }
 
 #[cfg(test)]
@@ -312,10 +325,11 @@ mod tests {
     }
 
     use super::*;
+    use crate::error::LabError;
     use crate::image::BuildInputs;
     use crate::report::CheckStatus;
     use crate::runner::{Plan, Runner, Settings, Silent};
-    use crate::signals::{CancelToken, Cancelled};
+    use crate::signals::CancelToken;
     use crate::spec::{self, LabSpec};
 
     const UNIT: &str = "[Service]\nUser=app\nRuntimeDirectory=app\nExecStart=/bin/app --workers 3\n\n[Install]\nWantedBy=multi-user.target\n";
@@ -624,8 +638,8 @@ variants:
         let t = Instant::now();
         let err = runner.run(&Plan::base(&spec), &mut Silent).unwrap_err();
         assert_eq!(
-            err.downcast_ref::<Cancelled>(),
-            Some(&Cancelled { signal: 2 })
+            LabError::find(&err),
+            Some(&LabError::Cancelled { signal: 2 })
         );
         assert!(t.elapsed() < Duration::from_secs(5));
         assert!(fake.state.borrow().running.is_empty());

@@ -7,10 +7,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use sha2::{Digest, Sha256};
 
 use crate::engine::{BuildRequest, Engine};
+use crate::error::LabError;
 use crate::spec::{LabSpec, SPEC_FILE};
 use crate::{LABEL_LAB, LABEL_MANAGED};
 
@@ -50,10 +51,11 @@ impl BuildInputs {
         for (path, from) in explicit {
             if let Some(p) = path {
                 if !p.is_file() {
-                    bail!(
-                        "the CA bundle `{}` (from {from}) is not a readable file\n  hint: point {from} at a PEM bundle, e.g. /etc/ssl/certs/ca-certificates.crt",
-                        p.display()
-                    );
+                    return Err(LabError::CaBundleMissing {
+                        path: p.display().to_string(),
+                        from: from.to_string(),
+                    }
+                    .into());
                 }
                 return Ok(Some((p, from.to_string())));
             }
@@ -197,10 +199,11 @@ pub fn ensure(
     let base = base_of(&containerfile, &inputs.base_image)
         .with_context(|| format!("`{}` has no FROM line", cf_path.display()))?;
     let Some(base_id) = engine.image_id(&base)? else {
-        bail!(
-            "the base image `{base}` does not exist (no registry is used)\n  hint: build it with `docgen lab bootstrap` (debootstrap + {} import; about a minute)",
-            engine.name()
-        );
+        return Err(LabError::BaseImageMissing {
+            base,
+            engine: engine.name().to_string(),
+        }
+        .into());
     };
     let args = build_args(spec, &containerfile, inputs);
     let ca = match &inputs.ca_bundle {

@@ -4,6 +4,7 @@
 //! line (`cmd::lab`):
 //!
 //! - [`spec`]: the `lab.yaml` schema, its validation with `file:line` diagnostics, variant edits;
+//! - [`error`]: the typed errors a user can act on, each with its hint;
 //! - [`exec`]: what a command run in a container gives back;
 //! - [`engine`]: the container engine (Docker or Podman CLI) behind a trait, and cleanup sweeps;
 //! - [`process`]: running engine commands with deadlines and cancellation;
@@ -20,6 +21,7 @@
 pub mod bootstrap;
 pub mod checks;
 pub mod engine;
+pub mod error;
 pub mod exec;
 #[cfg(test)]
 pub(crate) mod fake;

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::signals::{CancelToken, Cancelled};
+use crate::error::LabError;
+use crate::signals::CancelToken;
 
 /// What a finished (or stopped) child produced.
 #[derive(Debug, Clone, Default)]
@@ -62,7 +63,7 @@ enum Msg {
 }
 
 /// Runs `cmd` to completion, deadline or cancellation. `Err` when it cannot be started or is
-/// cancelled (the error is then a [`Cancelled`]).
+/// cancelled (the error is then a [`LabError::Cancelled`]).
 pub fn run(cmd: &mut Command, mut opts: Run<'_>) -> anyhow::Result<Output> {
     let program = format!("{:?}", cmd.get_program());
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
@@ -126,7 +127,7 @@ pub fn run(cmd: &mut Command, mut opts: Run<'_>) -> anyhow::Result<Output> {
     let mut open = readers.len();
     let mut pending = [Vec::new(), Vec::new()];
     let mut exited_at: Option<Instant> = None;
-    let mut cancelled: Option<Cancelled> = None;
+    let mut cancelled: Option<LabError> = None;
     loop {
         match rx.recv_timeout(Duration::from_millis(25)) {
             Ok(Msg::Data(n, bytes)) => {
@@ -253,8 +254,8 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(
-            err.downcast_ref::<Cancelled>(),
-            Some(&Cancelled { signal: 2 })
+            LabError::find(&err),
+            Some(&LabError::Cancelled { signal: 2 })
         );
     }
 

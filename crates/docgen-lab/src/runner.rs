@@ -18,6 +18,7 @@ use crate::checks::evidence::{self, Evidence};
 use crate::checks::processes::{pick_victim, process_table_script};
 use crate::checks::{sh_quote, JudgeContext};
 use crate::engine::{container_name, ContainerRequest, Engine, Owner};
+use crate::error::LabError;
 use crate::exec::ExecOutput;
 use crate::image::{self, BuildInputs, BuildNote, Image};
 use crate::report::{self, CheckResult, CheckStatus, LabTest, Outcome, Phase, Report, VariantTest};
@@ -136,12 +137,12 @@ impl<'a> Plan<'a> {
     pub fn file_contents(&self) -> anyhow::Result<Vec<(crate::spec::FileSpec, Vec<u8>)>> {
         for (name, _) in &self.with {
             if !self.spec.files.iter().any(|f| &f.src == name) {
-                let known: Vec<&str> = self.spec.files.iter().map(|f| f.src.as_str()).collect();
-                return Err(anyhow!(
-                    "--with {name}=...: `{name}` is not one of the files lab `{}` installs\n  hint: the files are: {}",
-                    self.spec.id,
-                    known.join(", ")
-                ));
+                return Err(LabError::NotALabFile {
+                    name: name.clone(),
+                    lab: self.spec.id.clone(),
+                    files: self.spec.files.iter().map(|f| f.src.clone()).collect(),
+                }
+                .into());
             }
         }
         let mut out = Vec::new();

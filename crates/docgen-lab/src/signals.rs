@@ -11,6 +11,9 @@ use std::time::Duration;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
+pub use crate::error::signal_name;
+use crate::error::LabError;
+
 /// Shared cancellation state: 0 while running, else the signal number that cancelled the run.
 #[derive(Debug, Clone, Default)]
 pub struct CancelToken(Arc<AtomicI32>);
@@ -36,36 +39,12 @@ impl CancelToken {
         }
     }
 
-    /// `Err(Cancelled)` once cancelled, so loops can use `?`.
-    pub fn check(&self) -> Result<(), Cancelled> {
+    /// `Err(LabError::Cancelled)` once cancelled, so loops can use `?`.
+    pub fn check(&self) -> Result<(), LabError> {
         match self.signal() {
             None => Ok(()),
-            Some(signal) => Err(Cancelled { signal }),
+            Some(signal) => Err(LabError::Cancelled { signal }),
         }
-    }
-}
-
-/// The error a cancelled operation returns; `main` maps it to exit 128 + signal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("interrupted by {}", signal_name(*.signal))]
-pub struct Cancelled {
-    /// The signal number.
-    pub signal: i32,
-}
-
-impl Cancelled {
-    /// 130 for SIGINT, 143 for SIGTERM.
-    pub fn exit_code(&self) -> u8 {
-        u8::try_from(128 + self.signal).unwrap_or(130)
-    }
-}
-
-/// `SIGINT`, `SIGTERM`, or the number.
-pub fn signal_name(signal: i32) -> String {
-    match signal {
-        SIGINT => "SIGINT".to_string(),
-        SIGTERM => "SIGTERM".to_string(),
-        n => format!("signal {n}"),
     }
 }
 
@@ -116,13 +95,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn first_signal_wins_and_maps_to_exit_code() {
+    fn first_signal_wins() {
         let t = CancelToken::new();
         assert!(t.check().is_ok());
         t.cancel(SIGTERM);
         t.cancel(SIGINT);
         let c = t.check().unwrap_err();
-        assert_eq!(c.exit_code(), 143);
+        assert_eq!(c.signal(), Some(SIGTERM));
         assert_eq!(c.to_string(), "interrupted by SIGTERM");
     }
 }

@@ -21,6 +21,7 @@ use serde_yaml::Value;
 pub use crate::checks::parse_mode;
 pub use crate::checks::processes::Pick;
 use crate::checks::{self, Fields, Kind};
+use crate::error::LabError;
 
 /// A text in each of the book's languages, keyed by language code (`{ vi: ..., en: ... }`),
 /// in the order the file gives them.
@@ -159,6 +160,15 @@ impl LabSpec {
     /// The variant with this name.
     pub fn variant(&self, name: &str) -> Option<&Variant> {
         self.variants.iter().find(|v| v.name == name)
+    }
+
+    /// The variant with this name, or the error that lists the lab's variants.
+    pub fn variant_named(&self, name: &str) -> Result<&Variant, LabError> {
+        self.variant(name).ok_or_else(|| LabError::NoSuchVariant {
+            name: name.to_string(),
+            lab: self.id.clone(),
+            variants: self.variants.iter().map(|v| v.name.clone()).collect(),
+        })
     }
 
     /// An error for each text that lacks one of the book's `languages`, and, when `complete`
