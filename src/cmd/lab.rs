@@ -1,6 +1,6 @@
 //! `docgen lab ...`: list, run, test, shell, gc and bootstrap. Thin: it resolves options from
 //! the command line and `book.toml [labs]`, connects the engine, installs the signal handler,
-//! calls into `crate::lab`, prints progress to stderr and the report to stdout, and maps the
+//! calls into the `docgen-lab` crate, prints progress to stderr and the report to stdout, and maps the
 //! outcome to an exit code (0 pass, 1 failed checks, 2 operational error, 130/143 signals).
 
 use std::io::Write;

@@ -2,7 +2,7 @@
 //! variant verdicts, cleanup). It records every call, keeps the files the runner installs, and
 //! answers probes through a test-supplied responder that sees that state, so a "unit file"
 //! edited by a variant changes what the fake container reports. The real engine is tested by
-//! `tests/lab_*.rs`.
+//! the integration tests, against Docker.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,7 +1,10 @@
-//! The lab harness: a lab (`labs/<id>/lab.yaml` plus the files it installs) is built into an
-//! image, booted with systemd as PID 1 in a container, given its files and steps, and checked
-//! with typed deployment checks. This module tree owns everything about labs except the command
-//! line (`cmd::lab`):
+//! docgen's lab harness: a lab (`labs/<id>/lab.yaml` plus the files it installs) is built into
+//! an image, booted with systemd as PID 1 in a container, given its files and steps, and checked
+//! with typed deployment checks. This crate owns everything about labs except the command line
+//! (`docgen`'s `cmd::lab`) and the lab cards on pages (`docgen`'s pipeline). It depends on
+//! `docgen-core` only, never on the book pipeline: no Markdown, highlighting or templates in its
+//! dependency tree (`cargo tree -p docgen-lab`). Inside it, no module imports one that imports
+//! it back (`python3 ../shared/tools/cycles.py crates/docgen-lab/src 2`):
 //!
 //! - [`spec`]: the `lab.yaml` schema, its validation with `file:line` diagnostics, variant edits;
 //! - [`error`]: the typed errors a user can act on, each with its hint;
@@ -12,7 +15,9 @@
 //!   per probe);
 //! - [`signals`]: SIGINT/SIGTERM turned into a cancellation every blocking call observes;
 //! - [`image`]: the content hash of a lab's inputs, the build context, cached builds;
-//! - [`checks`]: what each check runs in the container and how its output is judged;
+//! - [`checks`]: the check kinds, one module each behind the `Kind` trait, listed once in
+//!   `checks::KINDS`: what each runs in the container, how its output is judged, and the
+//!   evidence and versions a run collects;
 //! - [`runner`]: one run of a lab (build, boot, files, steps, checks, actions, evidence) and
 //!   `lab test` (the lab plus every break-it variant);
 //! - [`report`]: reports as text, JSON and JUnit XML, and the stored last result per lab;
@@ -22,14 +27,15 @@ pub mod bootstrap;
 pub mod checks;
 pub mod engine;
 pub mod error;
-pub mod exec;
+mod exec;
+pub use exec::ExecOutput;
 #[cfg(test)]
 pub(crate) mod fake;
 pub mod image;
-pub mod process;
+mod process;
 pub mod report;
 pub mod runner;
-pub mod session;
+mod session;
 pub mod signals;
 pub mod spec;
 
