@@ -219,9 +219,10 @@ impl ThemeLabels {
             search_hint: "Nhấn / hoặc s để tìm",
             no_results: "Không có kết quả",
         };
-        match lang.split(['-', '_']).next().unwrap_or("") {
-            "vi" => &VI,
-            _ => &EN,
+        if docgen_core::lang::is(lang, "vi") {
+            &VI
+        } else {
+            &EN
         }
     }
 }

@@ -100,9 +100,10 @@ impl BodyLabels {
             annotation: "Chú thích",
             admonitions: ["Ghi chú", "Mẹo", "Quan trọng", "Cảnh báo", "Thận trọng"],
         };
-        match lang.split(['-', '_']).next().unwrap_or("") {
-            "vi" => &VI,
-            _ => &EN,
+        if docgen_core::lang::is(lang, "vi") {
+            &VI
+        } else {
+            &EN
         }
     }
 }

@@ -127,7 +127,7 @@ pub(crate) fn unknown_lab_message(id: &str, labs: &LabIndex) -> String {
 /// A lab card: what the lab proves (its checks, in the page's language), how to run it, and
 /// the last recorded result per check with when and the versions seen.
 fn lab_card_html(id: &str, info: &LabInfo, lang: &str) -> String {
-    let vi = lang.starts_with("vi");
+    let vi = docgen_core::lang::is(lang, "vi");
     let t = |v: &'static str, e: &'static str| if vi { v } else { e };
     let spec = &info.spec;
     let mut html = format!(
