@@ -128,4 +128,43 @@ mod tests {
         assert_eq!(v["nginx"], "1.22.1");
         assert_eq!(v["gunicorn"], "23.0.0");
     }
+
+    #[test]
+    fn a_kinds_unit_comes_first_and_its_socket_gets_namei() {
+        use crate::checks::http::{Http, HttpTarget};
+        use crate::checks::service::Service;
+        let service = Service {
+            unit: "gunicorn".into(),
+            enabled: None,
+            active: Some(true),
+            failed: None,
+        };
+        let units = ["nginx".to_string()];
+        let script = evidence_script(&units, &["/var/log/nginx/error.log".into()], &service);
+        assert!(script.find("status gunicorn").unwrap() < script.find("status nginx").unwrap());
+        // A unit the lab already lists is not shown twice.
+        let both = ["nginx".to_string(), "gunicorn".to_string()];
+        let script = evidence_script(&both, &["/var/log/nginx/error.log".into()], &service);
+        assert_eq!(
+            script.matches("### systemctl status ").count(),
+            2,
+            "{script}"
+        );
+        assert!(script.contains("tail -n 20 /var/log/nginx/error.log"));
+        assert!(!script.contains("namei"));
+        let http = Http {
+            target: HttpTarget::Unix {
+                socket: "/run/gunicorn/gunicorn.sock".into(),
+                path: "/".into(),
+            },
+            status: Some(200),
+            body_contains: None,
+            header: None,
+        };
+        let script = evidence_script(&[], &[], &http);
+        assert!(
+            script.contains("namei -l /run/gunicorn/gunicorn.sock"),
+            "{script}"
+        );
+    }
 }
