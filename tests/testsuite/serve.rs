@@ -3,14 +3,12 @@
 //! request, Docker missing explained), live rebuilds (one per burst, reload events, a broken
 //! page shown and recovered), and the token never reaching a built file.
 
-mod serve_util;
-
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use serve_util::{containers_with, docker_or_skip, fixture, Serve};
+use crate::support::serve::{containers_with, docker_or_skip, fixture, Serve};
 
 const SECRET: &str = "TOP-SECRET-7f3a9c";
 

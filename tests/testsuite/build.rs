@@ -1,9 +1,7 @@
 //! Integration tests of `docgen build` and `docgen check` over fixture books: golden output for an
 //! mdBook-style book, exact diagnostics for broken books, escaping, annotations, atomic output.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 
 const PAGES: &[&str] = &[
     "index.html",

@@ -3,14 +3,11 @@
 //! byte, live reload after an edit, and a lab started from its page with its checks turning green
 //! (real Docker). Screenshots go to `target/browser-screenshots/serve-*.png`.
 
-mod common;
-mod serve_util;
-
 use std::time::{Duration, Instant};
 
-use common::browser::{self, Browser};
+use crate::support::browser::{self, Browser};
+use crate::support::serve::{self as serve_util, docker_or_skip, Serve};
 use fantoccini::Locator;
-use serve_util::{docker_or_skip, Serve};
 
 async fn wait_url(b: &Browser, ends: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -2,10 +2,8 @@
 //! the search index (folded Vietnamese terms, bounded file sizes), and real-browser tests in
 //! headless Chromium (search without diacritics, hostile text shown as text, the switcher).
 
-mod common;
-
-use common::browser;
-use common::*;
+use crate::support::browser;
+use crate::support::*;
 use fantoccini::Locator;
 
 fn build_bilingual() -> tempfile::TempDir {
