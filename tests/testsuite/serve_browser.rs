@@ -6,7 +6,8 @@
 use std::time::{Duration, Instant};
 
 use crate::support::browser::{self, Browser};
-use crate::support::serve::{self as serve_util, docker_or_skip, Serve};
+use crate::support::serve::Serve;
+use crate::support::{docker_or_skip, repo_root, Book};
 use fantoccini::Locator;
 
 async fn wait_url(b: &Browser, ends: &str) {
@@ -47,7 +48,7 @@ async fn browser_reads_the_served_course() {
     let Some(b) = browser::start().await else {
         return;
     };
-    let s = Serve::start(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), &[]);
+    let s = Serve::start(&repo_root(), &[]);
     b.client.goto(&s.url("/en/index.html")).await.unwrap();
 
     // The sidebar is put in by toc.js; follow it to a chapter.
@@ -93,11 +94,8 @@ async fn browser_reads_the_served_course() {
 
     // The copy button copies the installed file exactly: what the page shows in <code> and
     // what the click hands to the clipboard both equal labs/gunicorn-socket/gunicorn.service.
-    let file = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("labs/gunicorn-socket/gunicorn.service"),
-    )
-    .unwrap();
+    let file =
+        std::fs::read_to_string(repo_root().join("labs/gunicorn-socket/gunicorn.service")).unwrap();
     let find_block = "var f=Array.from(document.querySelectorAll('figure.code-block')).find(function(f){\
         var t=f.querySelector('.code-title');return t && /gunicorn\\.service$/.test(t.textContent.trim());});";
     let shown_text = b
@@ -129,7 +127,7 @@ async fn browser_reloads_after_an_edit() {
     let Some(b) = browser::start().await else {
         return;
     };
-    let dir = serve_util::fixture();
+    let dir = Book::fixture("serve");
     let s = Serve::start(dir.path(), &[]);
     b.client.goto(&s.url("/probe.html")).await.unwrap();
     b.wait_for("h1").await;
@@ -172,7 +170,7 @@ async fn browser_runs_a_lab_from_its_page() {
     let Some(b) = browser::start().await else {
         return;
     };
-    let s = Serve::start(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), &[]);
+    let s = Serve::start(&repo_root(), &[]);
     b.client
         .goto(&s.url("/en/labs/gunicorn-socket.html"))
         .await
