@@ -1,6 +1,7 @@
 //! A real headless Chromium for tests, driven through chromedriver (WebDriver) with fantoccini.
 //! When Chromium or chromedriver is missing, tests skip with a printed reason, unless
-//! `DOCGEN_REQUIRE_CHROMIUM=1` (set by scripts/test and CI), where a missing browser fails.
+//! `DOCGEN_REQUIRE_CHROMIUM=1` (set by scripts/test and CI), where a missing browser fails: the
+//! rule of [`super::skip`], which this goes through.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -26,17 +27,16 @@ fn find(names: &[&str]) -> Option<PathBuf> {
     names.iter().map(PathBuf::from).find(|p| p.is_file())
 }
 
-/// Starts a browser, or returns `None` (after printing why) when none is installed.
+/// Starts a browser, or returns `None` (after printing why) when none is installed and
+/// `DOCGEN_REQUIRE_CHROMIUM=1` is not set.
 pub async fn start() -> Option<Browser> {
     let chromium = find(&["/usr/bin/chromium", "/usr/bin/chromium-browser"]);
     let driver = find(&["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]);
     let (Some(chromium), Some(driver_path)) = (chromium, driver) else {
-        let msg =
-            "Chromium or chromedriver is not installed (apt-get install chromium chromium-driver)";
-        if std::env::var("DOCGEN_REQUIRE_CHROMIUM").as_deref() == Ok("1") {
-            panic!("{msg}");
-        }
-        eprintln!("SKIPPED: {msg}");
+        super::skip(
+            super::Need::Chromium,
+            "Chromium or chromedriver is not installed (apt-get install chromium chromium-driver)",
+        );
         return None;
     };
     let port = TcpListener::bind("127.0.0.1:0")
@@ -99,7 +99,7 @@ impl Browser {
 
     /// Saves a screenshot under `target/browser-screenshots/NAME.png`.
     pub async fn screenshot(&self, name: &str) {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/browser-screenshots");
+        let dir = super::repo_root().join("target/browser-screenshots");
         std::fs::create_dir_all(&dir).unwrap();
         let png = self.client.screenshot().await.expect("screenshot");
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();

@@ -1,101 +1,53 @@
 //! Lab tests against the real engine: real Docker, systemd as PID 1, gunicorn, Django and nginx.
-//! They skip (with the reason printed) only when `docker info` fails; CI always has Docker.
+//! They skip (with the reason printed) when `docker info` fails or the base image is missing,
+//! always through `support::skip`: under `DOCGEN_REQUIRE_DOCKER=1` (scripts/test, CI) those
+//! fail instead. The usage-error test needs no engine.
 //! Each test runs the `docgen` binary in a throwaway book whose `labs/` is this repository's.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-fn docker_available() -> bool {
-    let reason = match Command::new("docker").arg("info").output() {
-        Ok(o) if o.status.success() => return true,
-        Ok(o) => format!(
-            "`docker info` failed: {}",
-            String::from_utf8_lossy(&o.stderr).trim()
-        ),
-        Err(e) => format!("cannot run `docker info`: {e}"),
-    };
-    // scripts/test (and so CI) sets this: there, a missing engine is a failure, not a skip.
-    if std::env::var("DOCGEN_REQUIRE_DOCKER").as_deref() == Ok("1") {
-        panic!("{reason} (DOCGEN_REQUIRE_DOCKER=1)");
-    }
-    eprintln!("SKIPPED: {reason}");
-    false
+use crate::support::{
+    containers_with, docgen_command, docker_or_skip, repo_root, skip, Book, Need, Run,
+};
+
+/// What the tests here would do with an engine, for the skip message.
+const REAL_LAB: &str = "a real lab run";
+
+/// A book with only `book.toml` and this repository's labs (symlinked), so its cache directory
+/// (`target/docgen` under the book) is its own.
+fn lab_book() -> Book {
+    let book = Book::empty();
+    book.write("book.toml", "[book]\ntitle = \"lab tests\"\n");
+    std::os::unix::fs::symlink(repo_root().join("labs"), book.path().join("labs")).unwrap();
+    book
 }
 
-/// A book with only `book.toml` and this repository's labs, with its own cache directory.
-struct Book {
-    dir: tempfile::TempDir,
+/// `docgen --root BOOK ARGS`, not started yet.
+fn lab_cmd(book: &Book, args: &[&str]) -> Command {
+    let mut c = docgen_command();
+    c.arg("--root").arg(book.path()).args(args);
+    c
 }
 
-impl Book {
-    fn new() -> Book {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("book.toml"),
-            "[book]\ntitle = \"lab tests\"\n",
-        )
-        .unwrap();
-        let labs = Path::new(env!("CARGO_MANIFEST_DIR")).join("labs");
-        std::os::unix::fs::symlink(labs, dir.path().join("labs")).unwrap();
-        Book { dir }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_docgen"));
-        c.arg("--root").arg(self.path()).args(args);
-        c.env_remove("DOCGEN_CACHE_DIR");
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().expect("cannot run docgen")
-    }
-}
-
-/// Everything about a finished command, for assertion messages.
-fn dump(args: &[&str], o: &Output) -> String {
-    format!(
-        "command: docgen {}\nstatus: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-        args.join(" "),
-        o.status,
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
+/// `docgen --root BOOK ARGS`, run to the end.
+fn lab(book: &Book, args: &[&str]) -> Run {
+    Run::of(
+        lab_cmd(book, args),
+        format!("docgen --root {} {}", book.path().display(), args.join(" ")),
     )
-}
-
-fn containers_of(pid: u32) -> String {
-    let o = Command::new("docker")
-        .args([
-            "ps",
-            "-a",
-            "-q",
-            "--filter",
-            "label=docgen.managed=true",
-            "--filter",
-            &format!("label=docgen.owner-pid={pid}"),
-        ])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&o.stdout).trim().to_string()
 }
 
 #[test]
 fn lab_test_gunicorn_socket_passes_and_every_variant_is_caught() {
-    if !docker_available() {
+    if !docker_or_skip(REAL_LAB) {
         return;
     }
-    let book = Book::new();
-    let args = ["lab", "test", "gunicorn-socket"];
-    let o = book.run(&args);
-    assert_eq!(o.status.code(), Some(0), "{}", dump(&args, &o));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let book = lab_book();
+    let run = lab(&book, &["lab", "test", "gunicorn-socket"]).code(0);
     for v in [
         "no-runtime-directory",
         "wrong-group",
@@ -104,52 +56,46 @@ fn lab_test_gunicorn_socket_passes_and_every_variant_is_caught() {
         "tcp-bind",
     ] {
         assert!(
-            err.lines()
+            run.stderr
+                .lines()
                 .any(|l| l.contains(&format!("variant {v}")) && l.contains("ok")),
             "variant {v} not reported ok\n{}",
-            dump(&args, &o)
+            run.dump()
         );
     }
     // The base run is stored for the site.
-    let last = book
-        .path()
-        .join("target/docgen/labs/gunicorn-socket/last.json");
     let r: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&last).unwrap()).unwrap();
+        serde_json::from_str(&book.read("target/docgen/labs/gunicorn-socket/last.json")).unwrap();
     assert_eq!(r["outcome"], "passed");
     assert_eq!(r["versions"]["gunicorn"], "23.0.0");
 }
 
 #[test]
 fn lab_test_wsgi_settings_passes_and_every_variant_is_caught() {
-    if !docker_available() {
+    if !docker_or_skip(REAL_LAB) {
         return;
     }
-    let book = Book::new();
-    let args = ["lab", "test", "wsgi-settings"];
-    let o = book.run(&args);
-    assert_eq!(o.status.code(), Some(0), "{}", dump(&args, &o));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("lab test: all 1 labs ok"));
+    let book = lab_book();
+    lab(&book, &["lab", "test", "wsgi-settings"])
+        .code(0)
+        .stderr_has("lab test: all 1 labs ok");
 }
 
 /// A broken unit: one worker instead of three.
 fn broken_unit(book: &Book) -> PathBuf {
-    let unit = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("labs/gunicorn-socket/gunicorn.service"),
-    )
-    .unwrap();
+    let unit =
+        std::fs::read_to_string(repo_root().join("labs/gunicorn-socket/gunicorn.service")).unwrap();
     assert!(unit.contains("--workers 3"));
-    let p = book.path().join("mine.service");
-    std::fs::write(&p, unit.replace("--workers 3", "--workers 1")).unwrap();
-    p
+    book.write("mine.service", &unit.replace("--workers 3", "--workers 1"));
+    book.path().join("mine.service")
 }
 
 #[test]
 fn run_with_a_broken_unit_exits_1_and_names_the_failing_checks_in_junit_and_json() {
-    if !docker_available() {
+    if !docker_or_skip(REAL_LAB) {
         return;
     }
-    let book = Book::new();
+    let book = lab_book();
     let with = format!("gunicorn.service={}", broken_unit(&book).display());
 
     let args = [
@@ -161,15 +107,11 @@ fn run_with_a_broken_unit_exits_1_and_names_the_failing_checks_in_junit_and_json
         "--format",
         "junit",
     ];
-    let o = book.run(&args);
-    assert_eq!(o.status.code(), Some(1), "{}", dump(&args, &o));
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("  check  FAIL workers"),
-        "{}",
-        dump(&args, &o)
-    );
+    let run = lab(&book, &args)
+        .code(1)
+        .stderr_has("  check  FAIL workers");
     // Valid JUnit XML: it parses, and the failed testcases are the checks that caught it.
-    let xml = String::from_utf8(o.stdout.clone()).unwrap();
+    let xml = String::from_utf8(run.stdout_bytes.clone()).unwrap();
     let mut reader = quick_xml::Reader::from_str(&xml);
     let (mut cases, mut failed, mut current) = (0, Vec::new(), String::new());
     let mut root = None;
@@ -191,7 +133,7 @@ fn run_with_a_broken_unit_exits_1_and_names_the_failing_checks_in_junit_and_json
             }
             Ok(quick_xml::events::Event::Eof) => break,
             Ok(_) => {}
-            Err(e) => panic!("invalid XML: {e}\n{}", dump(&args, &o)),
+            Err(e) => panic!("invalid XML: {e}\n{}", run.dump()),
         }
     }
     assert_eq!(root.as_deref(), Some("testsuites"));
@@ -211,10 +153,9 @@ fn run_with_a_broken_unit_exits_1_and_names_the_failing_checks_in_junit_and_json
         "--format",
         "json",
     ];
-    let o = book.run(&args);
-    assert_eq!(o.status.code(), Some(1), "{}", dump(&args, &o));
-    let r: serde_json::Value = serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("invalid JSON: {e}\n{}", dump(&args, &o)));
+    let run = lab(&book, &args).code(1);
+    let r: serde_json::Value = serde_json::from_slice(&run.stdout_bytes)
+        .unwrap_or_else(|e| panic!("invalid JSON: {e}\n{}", run.dump()));
     let failed: Vec<&str> = r["checks"]
         .as_array()
         .unwrap()
@@ -237,9 +178,8 @@ fn run_with_a_broken_unit_exits_1_and_names_the_failing_checks_in_junit_and_json
 /// Starts `docgen lab run gunicorn-socket`, sends SIGINT once a stderr line contains `marker`,
 /// and checks exit 130 and that no container of that process is left.
 fn interrupt_when(marker: &str) {
-    let book = Book::new();
-    let mut child = book
-        .cmd(&["lab", "run", "gunicorn-socket"])
+    let book = lab_book();
+    let mut child = lab_cmd(&book, &["lab", "run", "gunicorn-socket"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -282,12 +222,16 @@ fn interrupt_when(marker: &str) {
     assert!(seen, "never saw {marker:?} on stderr:\n{err}");
     assert_eq!(status.code(), Some(130), "status {status:?}\n{err}");
     assert!(err.contains("interrupted by SIGINT"), "{err}");
-    assert_eq!(containers_of(pid), "", "containers left behind\n{err}");
+    assert_eq!(
+        containers_with(&["docgen.managed=true", &format!("docgen.owner-pid={pid}")]),
+        Vec::<String>::new(),
+        "containers left behind\n{err}"
+    );
 }
 
 #[test]
 fn sigint_during_boot_exits_130_and_leaves_no_container() {
-    if !docker_available() {
+    if !docker_or_skip(REAL_LAB) {
         return;
     }
     // The build phase line is printed just before the container is started and booted.
@@ -296,7 +240,7 @@ fn sigint_during_boot_exits_130_and_leaves_no_container() {
 
 #[test]
 fn sigint_during_checks_exits_130_and_leaves_no_container() {
-    if !docker_available() {
+    if !docker_or_skip(REAL_LAB) {
         return;
     }
     interrupt_when("check  ok   enabled");
@@ -304,10 +248,10 @@ fn sigint_during_checks_exits_130_and_leaves_no_container() {
 
 #[test]
 fn gc_removes_containers_of_dead_owners() {
-    if !docker_available() {
+    if !docker_or_skip(REAL_LAB) {
         return;
     }
-    let book = Book::new();
+    let book = lab_book();
     // Owned by a pid that cannot exist.
     let o = Command::new("docker")
         .args([
@@ -324,16 +268,18 @@ fn gc_removes_containers_of_dead_owners() {
         .output()
         .unwrap();
     if !o.status.success() {
-        eprintln!(
-            "SKIPPED: no base image to create a container from: {}",
-            String::from_utf8_lossy(&o.stderr)
+        // Through the one rule: a failure, not a skip, under DOCGEN_REQUIRE_DOCKER=1.
+        skip(
+            Need::Docker,
+            &format!(
+                "no base image to create a container from: {}",
+                String::from_utf8_lossy(&o.stderr)
+            ),
         );
         return;
     }
     let id = String::from_utf8_lossy(&o.stdout).trim().to_string();
-    let args = ["lab", "gc"];
-    let out = book.run(&args);
-    assert_eq!(out.status.code(), Some(0), "{}", dump(&args, &out));
+    let out = lab(&book, &["lab", "gc"]).code(0);
     let left = Command::new("docker")
         .args([
             "ps",
@@ -349,7 +295,7 @@ fn gc_removes_containers_of_dead_owners() {
         String::from_utf8_lossy(&left.stdout).trim(),
         "",
         "{}",
-        dump(&args, &out)
+        out.dump()
     );
 }
 
@@ -384,54 +330,51 @@ fn image_exists(tag: &str) -> bool {
 
 #[test]
 fn gc_images_removes_a_labs_older_images_and_keeps_its_newest() {
-    if !docker_available() {
+    if !docker_or_skip(REAL_LAB) {
         return;
     }
-    let book = Book::new();
-    let lab = format!("gcprobe{}", std::process::id());
-    let older = format!("docgen-lab-{lab}:00000000000000a1");
-    let newer = format!("docgen-lab-{lab}:00000000000000a2");
+    let book = lab_book();
+    let lab_id = format!("gcprobe{}", std::process::id());
+    let older = format!("docgen-lab-{lab_id}:00000000000000a1");
+    let newer = format!("docgen-lab-{lab_id}:00000000000000a2");
     if let Err(e) = probe_image(&older, "older") {
-        eprintln!("SKIPPED: no base image to build a probe image from: {e}");
+        // Through the one rule: a failure, not a skip, under DOCGEN_REQUIRE_DOCKER=1.
+        skip(
+            Need::Docker,
+            &format!("no base image to build a probe image from: {e}"),
+        );
         return;
     }
     // Image times are to the second or finer; a pause makes the order certain.
     std::thread::sleep(Duration::from_millis(1100));
     probe_image(&newer, "newer").unwrap();
     // Without --images nothing of it goes.
-    let plain = ["lab", "gc"];
-    let out = book.run(&plain);
-    assert_eq!(out.status.code(), Some(0), "{}", dump(&plain, &out));
+    lab(&book, &["lab", "gc"]).code(0);
     assert!(image_exists(&older) && image_exists(&newer));
-    let args = ["lab", "gc", "--images", "--lab", &lab];
-    let out = book.run(&args);
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let out = lab(&book, &["lab", "gc", "--images", "--lab", &lab_id]);
     let (older_gone, newer_kept) = (!image_exists(&older), image_exists(&newer));
     let _ = Command::new("docker")
         .args(["rmi", &older, &newer])
         .output();
-    assert_eq!(out.status.code(), Some(0), "{}", dump(&args, &out));
-    assert!(older_gone, "{}", dump(&args, &out));
-    assert!(newer_kept, "{}", dump(&args, &out));
+    let out = out.code(0);
+    assert!(older_gone, "{}", out.dump());
+    assert!(newer_kept, "{}", out.dump());
     assert!(
-        stdout.contains(&format!("removed image {older}")) && !stdout.contains(&newer),
+        out.stdout.contains(&format!("removed image {older}")) && !out.stdout.contains(&newer),
         "{}",
-        dump(&args, &out)
+        out.dump()
     );
 }
 
 #[test]
 fn unknown_lab_and_bad_with_are_usage_errors() {
-    let book = Book::new();
-    let args = ["lab", "run", "no-such-lab"];
-    let o = book.run(&args);
-    assert_eq!(o.status.code(), Some(2), "{}", dump(&args, &o));
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("no lab `no-such-lab`"),
-        "{}",
-        dump(&args, &o)
-    );
-    let args = ["lab", "run", "gunicorn-socket", "--with", "nonsense"];
-    let o = book.run(&args);
-    assert_eq!(o.status.code(), Some(2), "{}", dump(&args, &o));
+    let book = lab_book();
+    lab(&book, &["lab", "run", "no-such-lab"])
+        .code(2)
+        .stderr_has("no lab `no-such-lab`");
+    lab(
+        &book,
+        &["lab", "run", "gunicorn-socket", "--with", "nonsense"],
+    )
+    .code(2);
 }

@@ -3,14 +3,12 @@
 //! byte, live reload after an edit, and a lab started from its page with its checks turning green
 //! (real Docker). Screenshots go to `target/browser-screenshots/serve-*.png`.
 
-mod common;
-mod serve_util;
-
 use std::time::{Duration, Instant};
 
-use common::browser::{self, Browser};
+use crate::support::browser::{self, Browser};
+use crate::support::serve::Serve;
+use crate::support::{docker_or_skip, repo_root, Book};
 use fantoccini::Locator;
-use serve_util::{docker_or_skip, Serve};
 
 async fn wait_url(b: &Browser, ends: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -50,7 +48,7 @@ async fn browser_reads_the_served_course() {
     let Some(b) = browser::start().await else {
         return;
     };
-    let s = Serve::start(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), &[]);
+    let s = Serve::start(&repo_root(), &[]);
     b.client.goto(&s.url("/en/index.html")).await.unwrap();
 
     // The sidebar is put in by toc.js; follow it to a chapter.
@@ -96,11 +94,8 @@ async fn browser_reads_the_served_course() {
 
     // The copy button copies the installed file exactly: what the page shows in <code> and
     // what the click hands to the clipboard both equal labs/gunicorn-socket/gunicorn.service.
-    let file = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("labs/gunicorn-socket/gunicorn.service"),
-    )
-    .unwrap();
+    let file =
+        std::fs::read_to_string(repo_root().join("labs/gunicorn-socket/gunicorn.service")).unwrap();
     let find_block = "var f=Array.from(document.querySelectorAll('figure.code-block')).find(function(f){\
         var t=f.querySelector('.code-title');return t && /gunicorn\\.service$/.test(t.textContent.trim());});";
     let shown_text = b
@@ -132,7 +127,7 @@ async fn browser_reloads_after_an_edit() {
     let Some(b) = browser::start().await else {
         return;
     };
-    let dir = serve_util::fixture();
+    let dir = Book::fixture("serve");
     let s = Serve::start(dir.path(), &[]);
     b.client.goto(&s.url("/probe.html")).await.unwrap();
     b.wait_for("h1").await;
@@ -175,7 +170,7 @@ async fn browser_runs_a_lab_from_its_page() {
     let Some(b) = browser::start().await else {
         return;
     };
-    let s = Serve::start(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), &[]);
+    let s = Serve::start(&repo_root(), &[]);
     b.client
         .goto(&s.url("/en/labs/gunicorn-socket.html"))
         .await

@@ -1,9 +1,8 @@
 //! Integration tests of `docgen build` and `docgen check` over fixture books: golden output for an
-//! mdBook-style book, exact diagnostics for broken books, escaping, annotations, atomic output.
+//! mdBook-style book, exact diagnostics for broken books, escaping, annotations, atomic output,
+//! and (through `docgen::pipeline`) cached and pages-first builds equal to full ones.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 
 const PAGES: &[&str] = &[
     "index.html",
@@ -17,36 +16,27 @@ const PAGES: &[&str] = &[
 
 #[test]
 fn mdbook_style_book_renders_golden_output() {
-    let book = fixture("mdbook-style");
-    let run = docgen(book.path(), &["build"]).expect(0);
-    assert!(
-        run.stdout.contains("Built 7 pages (en) into book"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stderr.is_empty(),
-        "no warnings expected: {}",
-        run.stderr
-    );
-    let out = book.path().join("book");
+    let book = Book::fixture("mdbook-style");
+    book.run(&["build"])
+        .code(0)
+        .stdout_has("Built 7 pages (en) into book")
+        .stderr_eq(""); // no warnings
     for page in PAGES {
-        let html = std::fs::read_to_string(out.join(page)).unwrap();
         let name = format!("mdbook-style__{}", page.replace(['/', '.'], "_"));
-        insta::assert_snapshot!(name, main_part(&html));
+        insta::assert_snapshot!(name, book.main_of(page));
     }
     // The sidebar is written once (toc.js) and placed by each page; pages carry only a link to
     // the table of contents for readers without JavaScript.
-    let toc = std::fs::read_to_string(out.join("toc.js")).unwrap();
+    let toc = book.output("toc.js");
     insta::assert_snapshot!("mdbook-style__toc_js", toc);
-    let deep = std::fs::read_to_string(out.join("guide/deep/dive.html")).unwrap();
+    let deep = book.output("guide/deep/dive.html");
     assert!(deep.contains("data-root=\"../../\" data-current=\"guide/deep/dive.html\""));
     assert!(deep.contains("<script src=\"../../toc.js\"></script>"));
     assert!(
         !deep.contains("Not written yet"),
         "the nav is not inlined into pages"
     );
-    let toc_page = std::fs::read_to_string(out.join("toc.html")).unwrap();
+    let toc_page = book.output("toc.html");
     assert!(toc_page.contains("<a href=\"guide/deep/dive.html\"><span class=\"section-number\">1.1.1.</span> Deep dive</a>"));
     for extra in [
         "print.html",
@@ -59,23 +49,25 @@ fn mdbook_style_book_renders_golden_output() {
         "toc.js",
         "toc.html",
     ] {
-        assert!(out.join(extra).is_file(), "{extra} missing");
+        assert!(
+            book.path().join("book").join(extra).is_file(),
+            "{extra} missing"
+        );
     }
-    let print = std::fs::read_to_string(out.join("print.html")).unwrap();
+    let print = book.output("print.html");
     for title in ["Preface", "Deep dive", "Appendix"] {
         assert!(print.contains(title), "print page lacks {title}");
     }
-    let sitemap = std::fs::read_to_string(out.join("sitemap.xml")).unwrap();
+    let sitemap = book.output("sitemap.xml");
     assert!(sitemap.contains("<loc>guide/deep/dive.html</loc>"));
 }
 
 #[test]
 fn all_links_are_relative_so_the_site_works_from_file_urls() {
-    let book = fixture("mdbook-style");
-    docgen(book.path(), &["build"]).expect(0);
+    let book = Book::fixture("mdbook-style").built();
     let out = book.path().join("book");
     for page in PAGES {
-        let html = std::fs::read_to_string(out.join(page)).unwrap();
+        let html = book.output(page);
         for attr in ["href=\"/", "src=\"/"] {
             assert!(
                 !html.contains(attr),
@@ -100,13 +92,12 @@ fn all_links_are_relative_so_the_site_works_from_file_urls() {
 
 #[test]
 fn annotated_code_is_the_file_byte_for_byte() {
-    let book = fixture("mdbook-style");
-    docgen(book.path(), &["build"]).expect(0);
-    let html = std::fs::read_to_string(book.path().join("book/unit.html")).unwrap();
+    let book = Book::fixture("mdbook-style").built();
+    let html = book.output("unit.html");
     let start = html.find("<code class=\"language-ini\">").unwrap();
     let end = start + html[start..].find("</code>").unwrap();
     let code = unescape_html(&strip_tags(&html[start..end]));
-    let file = std::fs::read_to_string(book.path().join("labs/demo/demo.service")).unwrap();
+    let file = book.read("labs/demo/demo.service");
     assert_eq!(code, file, "the code text must equal the included file");
     // Four markers beside the code and four explanations under it, in order.
     assert_eq!(html.matches("class=\"ann-marker\"").count(), 4);
@@ -125,26 +116,23 @@ fn annotated_code_is_the_file_byte_for_byte() {
 
 #[test]
 fn includes_take_ranges_and_anchors() {
-    let book = fixture("mdbook-style");
-    docgen(book.path(), &["build"]).expect(0);
-    let html = std::fs::read_to_string(book.path().join("book/guide/install.html")).unwrap();
-    let text = unescape_html(&strip_tags(main_part(&html)));
+    let book = Book::fixture("mdbook-style").built();
+    let text = unescape_html(&strip_tags(&book.main_of("guide/install.html")));
     assert!(text.contains("# ANCHOR: handler\ndef handler(environ, start_response):\n"));
     assert!(text.contains(
         "def handler(environ, start_response):\n    start_response(\"200 OK\", [(\"Content-Type\", \"text/plain\")])\n    return [str(os.getpid()).encode()]\n"
     ));
 }
 
-fn check_fixture(name: &str) -> Run {
-    let book = fixture(&format!("errors/{name}"));
-    docgen(book.path(), &["check"])
-}
-
+/// `docgen check` of the broken book `tests/fixtures/errors/NAME` exits 1, and its stderr is
+/// exactly the golden `snapshots/testsuite__build__error__NAME.snap`.
 macro_rules! error_fixture {
     ($test:ident, $name:literal) => {
         #[test]
         fn $test() {
-            let run = check_fixture($name).expect(1);
+            let run = Book::fixture(concat!("errors/", $name))
+                .run(&["check"])
+                .code(1);
             insta::assert_snapshot!(concat!("error__", $name), run.stderr);
         }
     };
@@ -164,23 +152,17 @@ error_fixture!(unknown_lab_ids_are_errors, "unknown-lab");
 
 #[test]
 fn build_with_errors_writes_nothing_and_keeps_the_previous_site() {
-    let book = fixture("mdbook-style");
-    docgen(book.path(), &["build"]).expect(0);
+    let book = Book::fixture("mdbook-style").built();
     let out = book.path().join("book");
     let before = snapshot_dir(&out);
     // Break one page of seven: a link to a page that does not exist.
-    let page = book.path().join("src/config.md");
-    let mut text = std::fs::read_to_string(&page).unwrap();
+    let mut text = book.read("src/config.md");
     text.push_str("\nSee [gone](gone.md).\n");
-    std::fs::write(&page, text).unwrap();
-    let run = docgen(book.path(), &["build"]).expect(1);
-    assert!(
-        run.stderr
-            .contains("src/config.md:9:5: error: link to a missing page or file `gone.md`"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("is unchanged"), "{}", run.stderr);
+    book.write("src/config.md", &text);
+    book.run(&["build"])
+        .code(1)
+        .stderr_has("src/config.md:9:5: error: link to a missing page or file `gone.md`")
+        .stderr_has("is unchanged");
     assert_eq!(
         snapshot_dir(&out),
         before,
@@ -196,29 +178,19 @@ fn build_with_errors_writes_nothing_and_keeps_the_previous_site() {
 
 #[test]
 fn build_refuses_to_replace_a_directory_it_did_not_create() {
-    let book = fixture("mdbook-style");
-    let mine = book.path().join("mine");
-    std::fs::create_dir(&mine).unwrap();
-    std::fs::write(mine.join("notes.txt"), "keep me").unwrap();
-    let run = docgen(book.path(), &["build", "--out", "mine"]).expect(2);
-    assert!(
-        run.stderr.contains("was not created by docgen"),
-        "{}",
-        run.stderr
-    );
-    assert_eq!(
-        std::fs::read_to_string(mine.join("notes.txt")).unwrap(),
-        "keep me"
-    );
+    let book = Book::fixture("mdbook-style");
+    book.write("mine/notes.txt", "keep me");
+    book.run(&["build", "--out", "mine"])
+        .code(2)
+        .stderr_has("was not created by docgen");
+    assert_eq!(book.read("mine/notes.txt"), "keep me");
 }
 
 #[test]
 fn hostile_titles_are_text_everywhere() {
-    let book = fixture("xss");
-    docgen(book.path(), &["build"]).expect(0);
-    let out = book.path().join("book");
+    let book = Book::fixture("xss").built();
     for page in ["index.html", "evil.html", "print.html"] {
-        let html = std::fs::read_to_string(out.join(page)).unwrap();
+        let html = book.output(page);
         assert!(
             !html.contains("<script>alert(1)</script>"),
             "{page} runs the script"
@@ -233,7 +205,7 @@ fn hostile_titles_are_text_everywhere() {
             "{page} should show the title as text"
         );
     }
-    let evil = std::fs::read_to_string(out.join("evil.html")).unwrap();
+    let evil = book.output("evil.html");
     let title = &evil[evil.find("<title>").unwrap()..evil.find("</title>").unwrap()];
     assert!(title.contains("&quot;&gt;&lt;script&gt;"), "{title}");
     let desc = evil
@@ -245,28 +217,23 @@ fn hostile_titles_are_text_everywhere() {
 
 #[test]
 fn chapters_missing_from_summary_are_warnings() {
-    let book = fixture("mdbook-style");
-    std::fs::write(book.path().join("src/orphan.md"), "# Orphan\n").unwrap();
-    let run = docgen(book.path(), &["build"]).expect(0);
-    assert!(
-        run.stderr
-            .contains("src/orphan.md: warning: this chapter is not listed in SUMMARY.md"),
-        "{}",
-        run.stderr
-    );
-    docgen(book.path(), &["check", "--deny-warnings"]).expect(1);
+    let book = Book::fixture("mdbook-style");
+    book.write("src/orphan.md", "# Orphan\n");
+    book.run(&["build"])
+        .code(0)
+        .stderr_has("src/orphan.md: warning: this chapter is not listed in SUMMARY.md");
+    book.run(&["check", "--deny-warnings"]).code(1);
 }
 
 #[test]
 fn init_creates_a_book_that_builds_and_checks() {
-    let dir = tempfile::tempdir().unwrap();
-    docgen(dir.path(), &["init", "nb", "--title", "Sách \"mới\""]).expect(0);
-    let run = docgen(dir.path(), &["build", "-C", "nb"]).expect(0);
-    assert!(run.stderr.is_empty(), "{}", run.stderr);
-    docgen(dir.path(), &["check", "-C", "nb", "--deny-warnings"]).expect(0);
-    let html = std::fs::read_to_string(dir.path().join("nb/book/index.html")).unwrap();
+    let dir = Book::empty();
+    dir.run(&["init", "nb", "--title", "Sách \"mới\""]).code(0);
+    dir.run(&["build", "-C", "nb"]).code(0).stderr_eq("");
+    dir.run(&["check", "-C", "nb", "--deny-warnings"]).code(0);
+    let html = dir.read("nb/book/index.html");
     assert!(html.contains("Sách &quot;mới&quot;"));
-    docgen(dir.path(), &["init", "nb"]).expect(2);
+    dir.run(&["init", "nb"]).code(2);
 }
 
 #[test]
@@ -274,67 +241,51 @@ fn the_repository_book_builds_without_warnings_and_checks_clean() {
     let root = repo_root();
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("site");
-    let run = docgen(&root, &["build", "--out", target.to_str().unwrap()]).expect(0);
-    assert!(
-        run.stderr.is_empty(),
-        "warnings building the repository's book:\n{}",
-        run.stderr
-    );
-    docgen(&root, &["check", "--deny-warnings"]).expect(0);
+    // No warnings building the repository's book.
+    docgen(&root, &["build", "--out", target.to_str().unwrap()])
+        .code(0)
+        .stderr_eq("");
+    docgen(&root, &["check", "--deny-warnings"]).code(0);
 }
 
 #[test]
 fn a_lab_check_explaining_a_missing_anchor_is_an_error_at_its_yaml_line() {
     // The repository's book, with one `explains:` of a lab pointing at no heading.
     let root = repo_root();
-    let book = tempfile::tempdir().unwrap();
+    let book = Book::empty();
     for dir in ["content", "labs"] {
         copy_dir(&root.join(dir), &book.path().join(dir));
     }
     std::fs::copy(root.join("book.toml"), book.path().join("book.toml")).unwrap();
-    let yaml = book.path().join("labs/gunicorn-socket/lab.yaml");
-    let text = std::fs::read_to_string(&yaml).unwrap();
+    let yaml = "labs/gunicorn-socket/lab.yaml";
+    let text = book.read(yaml);
     let from = "explains: \"gunicorn-service.md#install\"";
     let line = text.lines().position(|l| l.contains(from)).unwrap() + 1;
-    std::fs::write(
-        &yaml,
-        text.replacen(from, "explains: \"gunicorn-service.md#no-such-heading\"", 1),
-    )
-    .unwrap();
-    let run = docgen(book.path(), &["check"]).expect(1);
-    let at = format!("labs/gunicorn-socket/lab.yaml:{line}:");
-    assert!(run.stderr.contains(&at), "{at} not in:\n{}", run.stderr);
-    assert!(
-        run.stderr.contains("has no anchor `#no-such-heading`"),
-        "{}",
-        run.stderr
+    book.write(
+        yaml,
+        &text.replacen(from, "explains: \"gunicorn-service.md#no-such-heading\"", 1),
     );
-    assert!(
-        run.stderr.contains("no-such-heading\""),
-        "the yaml line is shown: {}",
-        run.stderr
-    );
+    book.run(&["check"])
+        .code(1)
+        .stderr_has(&format!("labs/gunicorn-socket/lab.yaml:{line}:"))
+        .stderr_has("has no anchor `#no-such-heading`")
+        .stderr_has("no-such-heading\""); // the yaml line is shown
 }
 
 #[test]
 fn no_book_toml_is_an_operational_error_with_a_hint() {
-    let dir = tempfile::tempdir().unwrap();
-    let run = docgen(dir.path(), &["build"]).expect(2);
-    assert!(run.stderr.contains("no book.toml"), "{}", run.stderr);
-    assert!(run.stderr.contains("docgen init"), "{}", run.stderr);
+    Book::empty()
+        .run(&["build"])
+        .code(2)
+        .stderr_has("no book.toml")
+        .stderr_has("docgen init");
 }
 
 #[test]
 fn pathological_markdown_builds_through_the_whole_pipeline() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    std::fs::create_dir_all(root.join("src")).unwrap();
-    std::fs::write(
-        root.join("book.toml"),
-        "[book]\ntitle = \"P\"\nsrc = \"src\"\n",
-    )
-    .unwrap();
-    std::fs::write(root.join("src/SUMMARY.md"), "- [P](p.md)\n").unwrap();
+    let book = Book::empty();
+    book.write("book.toml", "[book]\ntitle = \"P\"\nsrc = \"src\"\n");
+    book.write("src/SUMMARY.md", "- [P](p.md)\n");
     let mut md = String::from("# P\n\n");
     md.push_str(&">".repeat(10_000));
     md.push_str(" deep\n\n");
@@ -349,22 +300,19 @@ fn pathological_markdown_builds_through_the_whole_pipeline() {
     md.push_str("\n\n```python\n");
     md.push_str(&"(".repeat(50_000));
     md.push_str("\n```\n");
-    std::fs::write(root.join("src/p.md"), md).unwrap();
-    let run = docgen(root, &["build"]).expect(0);
-    assert!(run.stdout.contains("Built 1 page"), "{}", run.stdout);
+    book.write("src/p.md", &md);
+    book.run(&["build"]).code(0).stdout_has("Built 1 page");
 }
 
 #[test]
 fn print_page_has_every_chapter_in_reading_order() {
     // The default print template is written chapter by chapter as pages render; each chapter's
     // body must appear once, in SUMMARY order, between the template's own head and tail.
-    let book = fixture("mdbook-style");
-    docgen(book.path(), &["build"]).expect(0);
-    let print = std::fs::read_to_string(book.path().join("book/print.html")).unwrap();
+    let book = Book::fixture("mdbook-style").built();
+    let print = book.output("print.html");
     let mut last = 0;
     for page in PAGES {
-        let html = std::fs::read_to_string(book.path().join("book").join(page)).unwrap();
-        let body = main_part(&html);
+        let body = book.main_of(page);
         let first_heading = body
             .lines()
             .find(|l| l.starts_with("<h1"))
@@ -387,16 +335,13 @@ fn print_page_has_every_chapter_in_reading_order() {
 fn a_print_template_that_shows_titles_gets_the_real_titles() {
     // A theme's print.html may use chapter titles (known only after rendering) or reorder
     // chapters: docgen then renders it with the real chapters at the end.
-    let book = fixture("mdbook-style");
-    let templates = book.path().join("themes/default/templates");
-    std::fs::create_dir_all(&templates).unwrap();
-    std::fs::write(
-        templates.join("print.html"),
+    let book = Book::fixture("mdbook-style");
+    book.write(
+        "themes/default/templates/print.html",
         "<ol>{% for ch in chapters %}<li>{{ ch.title }}</li>{% endfor %}</ol>\
          {% for ch in chapters | reverse %}<div class=\"t\">{{ ch.content | safe }}</div>{% endfor %}",
-    )
-    .unwrap();
-    let run = docgen(book.path(), &["build"]);
+    );
+    let run = book.run(&["build"]);
     let print = std::fs::read_to_string(book.path().join("book/print.html"))
         .unwrap_or_else(|_| panic!("no print.html: {}", run.stderr));
     assert!(
@@ -443,7 +388,7 @@ fn cached_rebuilds_equal_full_builds_and_render_only_what_changed() {
     // them: once those are done, that site must be the same too.
     use docgen::pipeline::{build, build_cached, build_pages_first, BuildCache};
     use docgen::project::Project;
-    let book = fixture("mdbook-style");
+    let book = Book::fixture("mdbook-style");
     let root = book.path();
     let project = || Project::open(root).unwrap();
     let cache = BuildCache::new();
@@ -498,12 +443,10 @@ fn cached_rebuilds_equal_full_builds_and_render_only_what_changed() {
     assert!(next_of_dive.contains("Settings"), "prev/next not updated");
     check("summary title edited", 0);
     // The theme: every page's template output changes, no body renders again.
-    let templates = root.join("themes/default/templates");
-    std::fs::create_dir_all(&templates).unwrap();
     let page = std::fs::read_to_string(repo_root().join("themes/default/templates/page.html"))
         .unwrap()
         .replace("<body", "<body data-edited=\"1\"");
-    std::fs::write(templates.join("page.html"), page).unwrap();
+    book.write("themes/default/templates/page.html", &page);
     check("template edited", 0);
     let built = build_cached(&project(), &cache).unwrap();
     let index = String::from_utf8(files_of(&built)["index.html"].clone()).unwrap();
@@ -516,7 +459,7 @@ fn a_site_published_before_its_print_pages_and_search_indexes_waits_for_them() {
     // they are made waits, and gets the same bytes as a full build.
     use docgen::pipeline::{build, build_pages_first, BuildCache};
     use docgen::project::Project;
-    let book = fixture("bilingual");
+    let book = Book::fixture("bilingual");
     let project = Project::open(book.path()).unwrap();
     let fresh = files_of(&build(&project).unwrap());
     let mut built = build_pages_first(&project, &BuildCache::new()).unwrap();
@@ -564,7 +507,7 @@ fn a_site_published_before_its_print_pages_and_search_indexes_waits_for_them() {
 fn print_pages_and_search_indexes_that_are_never_made_are_an_error_not_a_hang() {
     use docgen::pipeline::{build_pages_first, BuildCache};
     use docgen::project::Project;
-    let book = fixture("mdbook-style");
+    let book = Book::fixture("mdbook-style");
     let mut built =
         build_pages_first(&Project::open(book.path()).unwrap(), &BuildCache::new()).unwrap();
     drop(built.whole_book.take());

@@ -2,16 +2,12 @@
 //! the search index (folded Vietnamese terms, bounded file sizes), and real-browser tests in
 //! headless Chromium (search without diacritics, hostile text shown as text, the switcher).
 
-mod common;
-
-use common::browser;
-use common::*;
+use crate::support::browser;
+use crate::support::*;
 use fantoccini::Locator;
 
-fn build_bilingual() -> tempfile::TempDir {
-    let book = fixture("bilingual");
-    docgen(book.path(), &["build"]).expect(0);
-    book
+fn build_bilingual() -> Book {
+    Book::fixture("bilingual").built()
 }
 
 #[test]
@@ -26,16 +22,16 @@ fn both_language_trees_are_built_with_a_root_redirect() {
     ] {
         assert!(out.join(p).is_file(), "{p} missing");
     }
-    let root = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let root = book.output("index.html");
     assert!(
         root.contains("url=vi/index.html"),
         "the root sends readers to the default language: {root}"
     );
-    let vi = std::fs::read_to_string(out.join("vi/service.html")).unwrap();
+    let vi = book.output("vi/service.html");
     assert!(vi.contains("<html lang=\"vi\""));
     assert!(vi.contains("<link rel=\"alternate\" hreflang=\"en\" href=\"../en/service.html\">"));
     assert!(vi.contains("Trang sau"), "theme strings are translated");
-    let sitemap = std::fs::read_to_string(out.join("sitemap.xml")).unwrap();
+    let sitemap = book.output("sitemap.xml");
     assert!(
         sitemap.contains("<loc>vi/service.html</loc>")
             && sitemap.contains("<loc>en/service.html</loc>")
@@ -44,7 +40,7 @@ fn both_language_trees_are_built_with_a_root_redirect() {
         !sitemap.contains("<loc>index.html</loc>"),
         "the root redirect is not content: {sitemap}"
     );
-    let en = std::fs::read_to_string(out.join("en/service.html")).unwrap();
+    let en = book.output("en/service.html");
     assert!(en.contains("<html lang=\"en\"") && en.contains(">Next<"));
 }
 
@@ -73,44 +69,35 @@ fn switcher_links_resolve_and_missing_translations_are_greyed_out() {
             }
         }
     }
-    let only = std::fs::read_to_string(out.join("vi/only-vi.html")).unwrap();
+    let only = book.output("vi/only-vi.html");
     assert!(only.contains("<span class=\"lang missing\" title=\"Chưa có bản dịch\">English</span>"));
 }
 
 #[test]
 fn check_reports_a_missing_translation() {
-    let book = fixture("bilingual");
-    let run = docgen(book.path(), &["check"]).expect(0);
-    assert!(
-        run.stderr.contains("content/vi/only-vi.md: warning: no `en` translation of this page (expected content/en/only-vi.md)"),
-        "{}",
-        run.stderr
+    let book = Book::fixture("bilingual");
+    book.run(&["check"]).code(0).stderr_has(
+        "content/vi/only-vi.md: warning: no `en` translation of this page (expected content/en/only-vi.md)",
     );
-    docgen(book.path(), &["check", "--deny-warnings"]).expect(1);
+    book.run(&["check", "--deny-warnings"]).code(1);
 }
 
 #[test]
 fn vietnamese_search_index_holds_folded_terms() {
     let book = build_bilingual();
-    let shard = book.path().join("book/search/vi/t/6b68.js"); // "kh"
-    let text = std::fs::read_to_string(&shard).unwrap();
+    let text = book.output("search/vi/t/6b68.js"); // "kh"
     assert!(text.starts_with("docgenSearch.shard(\"kh\","));
     assert!(text.contains("\"khoi\":["), "folded `khởi` missing: {text}");
     assert!(!text.contains("khởi"), "terms must be folded");
-    let run = docgen(book.path(), &["build"]).expect(0);
-    assert!(run.stdout.contains("search index [vi]:"), "{}", run.stdout);
+    book.run(&["build"])
+        .code(0)
+        .stdout_has("search index [vi]:");
 }
 
 #[test]
 fn search_files_stay_small_for_a_10000_page_book() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    std::fs::create_dir_all(root.join("src")).unwrap();
-    std::fs::write(
-        root.join("book.toml"),
-        "[book]\ntitle = \"Big\"\nsrc = \"src\"\n",
-    )
-    .unwrap();
+    let book = Book::empty();
+    book.write("book.toml", "[book]\ntitle = \"Big\"\nsrc = \"src\"\n");
     let words = [
         "gunicorn",
         "worker",
@@ -150,17 +137,14 @@ fn search_files_stay_small_for_a_10000_page_book() {
         body.push_str(
             "\n\n## Section b\n\nMore text about the gunicorn service and its workers.\n",
         );
-        std::fs::write(root.join(format!("src/p{i}.md")), body).unwrap();
+        book.write(&format!("src/p{i}.md"), &body);
     }
-    std::fs::write(root.join("src/SUMMARY.md"), summary).unwrap();
-    let run = docgen(root, &["build"]).expect(0);
-    assert!(
-        run.stdout.contains("search index [en]: 30000 sections"),
-        "{}",
-        run.stdout
-    );
+    book.write("src/SUMMARY.md", &summary);
+    book.run(&["build"])
+        .code(0)
+        .stdout_has("search index [en]: 30000 sections");
     let mut largest = (0u64, String::new());
-    for entry in walkdir::WalkDir::new(root.join("book/search")) {
+    for entry in walkdir::WalkDir::new(book.path().join("book/search")) {
         let entry = entry.unwrap();
         if entry.file_type().is_file() {
             let len = entry.metadata().unwrap().len();

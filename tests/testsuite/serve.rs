@@ -3,41 +3,28 @@
 //! request, Docker missing explained), live rebuilds (one per burst, reload events, a broken
 //! page shown and recovered), and the token never reaching a built file.
 
-mod serve_util;
-
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use serve_util::{containers_with, docker_or_skip, fixture, Serve};
+use crate::support::serve::Serve;
+use crate::support::{containers_with, copy_dir, docker_or_skip, Book};
 
 const SECRET: &str = "TOP-SECRET-7f3a9c";
 
 /// A book in `dir/book` with a secret beside it and symlinks in its source pointing at it.
 fn book_with_secret() -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = fixture();
+    let dir = Book::fixture("serve");
     let outer = tempfile::tempdir().unwrap();
     let book = outer.path().join("book");
-    copy_tree(dir.path(), &book);
+    copy_dir(dir.path(), &book);
     std::fs::write(outer.path().join("secret"), SECRET).unwrap();
     std::fs::create_dir(outer.path().join("private")).unwrap();
     std::fs::write(outer.path().join("private/secret.txt"), SECRET).unwrap();
     std::os::unix::fs::symlink(outer.path().join("secret"), book.join("content/leak.txt")).unwrap();
     std::os::unix::fs::symlink(outer.path().join("private"), book.join("content/leakdir")).unwrap();
     (outer, book)
-}
-
-fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &dest).unwrap();
-        }
-    }
 }
 
 #[test]
@@ -98,7 +85,7 @@ fn traversal_corpus_never_leaves_the_site() {
 
 #[test]
 fn host_allow_list_methods_and_headers() {
-    let dir = fixture();
+    let dir = Book::fixture("serve");
     let s = Serve::start(dir.path(), &[]);
     let ok = s.get("/probe.html");
     assert_eq!(ok.status, 200, "{}", s.dump());
@@ -172,13 +159,13 @@ type Case<'a> = (&'a str, String, Vec<(&'a str, String)>, u16);
 
 #[test]
 fn lab_routes_refuse_bad_requests_and_start_nothing() {
-    let dir = fixture();
+    let dir = Book::fixture("serve");
     let s = Serve::start(dir.path(), &[]);
     let token = s.token("/probe.html");
     assert_eq!(token.len(), 32);
     let origin = format!("http://{}", s.host());
     let before = docker_or_skip("lab routes: no container check")
-        .then(|| containers_with("docgen.lab=probe"));
+        .then(|| containers_with(&["docgen.lab=probe"]));
     let run = "/__docgen/lab/probe/run";
     let cases: Vec<Case> = vec![
         (
@@ -317,7 +304,7 @@ fn lab_routes_refuse_bad_requests_and_start_nothing() {
     if let Some(before) = before {
         std::thread::sleep(Duration::from_secs(1));
         assert_eq!(
-            containers_with("docgen.lab=probe"),
+            containers_with(&["docgen.lab=probe"]),
             before,
             "a container appeared"
         );
@@ -326,7 +313,7 @@ fn lab_routes_refuse_bad_requests_and_start_nothing() {
 
 #[test]
 fn twenty_concurrent_starts_make_one_run() {
-    let dir = fixture();
+    let dir = Book::fixture("serve");
     let engine = slow_engine(dir.path());
     let toml = dir.path().join("book.toml");
     let mut text = std::fs::read_to_string(&toml).unwrap();
@@ -382,7 +369,7 @@ fn twenty_concurrent_starts_make_one_run() {
 
 #[test]
 fn missing_docker_is_explained_on_the_page() {
-    let dir = fixture();
+    let dir = Book::fixture("serve");
     let empty = tempfile::tempdir().unwrap();
     let path = empty.path().display().to_string();
     let s = Serve::start_with(dir.path(), &[], &[("PATH", &path)]);
@@ -452,7 +439,7 @@ fn wait_page(s: &Serve, path: &str, secs: u64, f: impl Fn(&str) -> bool) -> Stri
 
 #[test]
 fn a_burst_of_edits_is_one_rebuild_and_open_pages_hear_of_it() {
-    let dir = fixture();
+    let dir = Book::fixture("serve");
     let s = Serve::start(dir.path(), &[]);
     let rx = events(&s);
     let hello = rx.recv_timeout(Duration::from_secs(10)).unwrap();
@@ -519,7 +506,7 @@ fn a_burst_of_edits_is_one_rebuild_and_open_pages_hear_of_it() {
 
 #[test]
 fn a_broken_page_shows_the_error_and_the_fix_brings_it_back() {
-    let dir = fixture();
+    let dir = Book::fixture("serve");
     let s = Serve::start(dir.path(), &[]);
     let page = dir.path().join("content/probe.md");
     let good = std::fs::read_to_string(&page).unwrap();
@@ -551,7 +538,7 @@ fn a_broken_page_shows_the_error_and_the_fix_brings_it_back() {
 
 #[test]
 fn a_book_that_never_built_serves_an_error_page_until_fixed() {
-    let dir = fixture();
+    let dir = Book::fixture("serve");
     let page = dir.path().join("content/probe.md");
     let good = std::fs::read_to_string(&page).unwrap();
     std::fs::write(&page, good.replace("{{#lab probe}}", "{{#lab missing}}")).unwrap();
@@ -569,12 +556,12 @@ fn a_book_that_never_built_serves_an_error_page_until_fixed() {
 
 #[test]
 fn the_token_is_in_served_pages_only() {
-    let dir = fixture();
+    let dir = Book::fixture("serve");
     let token = {
         let s = Serve::start(dir.path(), &[]);
         s.token("/probe.html")
     };
-    common_build(dir.path());
+    dir.run(&["build"]).code(0);
     for entry in walkdir::WalkDir::new(dir.path().join("book")) {
         let entry = entry.unwrap();
         if entry.file_type().is_file() {
@@ -594,24 +581,9 @@ fn the_token_is_in_served_pages_only() {
     assert_ne!(s.token("/probe.html"), token);
 }
 
-fn common_build(root: &std::path::Path) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_docgen"))
-        .arg("-C")
-        .arg(root)
-        .arg("build")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "docgen build: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[test]
 fn a_non_loopback_bind_has_no_lab_routes() {
-    let dir = fixture();
+    let dir = Book::fixture("serve");
     let s = Serve::start(dir.path(), &["--bind", "0.0.0.0"]);
     assert!(s.stderr().contains("lab routes are off"), "{}", s.dump());
     let html = s.get("/probe.html").text();

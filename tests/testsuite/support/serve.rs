@@ -2,12 +2,10 @@
 //! normalisation of paths or headers). On drop the server gets SIGINT, like Ctrl-C, and is
 //! waited for; everything it printed is available for failure messages.
 
-#![allow(dead_code)]
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -66,7 +64,7 @@ impl Serve {
 
     /// Like `start`, with environment variables set for the server.
     pub fn start_with(root: &Path, extra: &[&str], env: &[(&str, &str)]) -> Serve {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_docgen"));
+        let mut cmd = super::docgen_command();
         cmd.arg("-C")
             .arg(root)
             .args(["serve", "--port", "0"])
@@ -74,11 +72,6 @@ impl Serve {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        for (k, _) in std::env::vars() {
-            if k.starts_with("DOCGEN_") {
-                cmd.env_remove(k);
-            }
-        }
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -241,52 +234,4 @@ pub fn parse(buf: &[u8]) -> Option<Resp> {
         head,
         body: buf[end + 4..].to_vec(),
     })
-}
-
-/// Whether a Docker engine answers; when it does not, prints why the caller skips, or panics
-/// when `DOCGEN_REQUIRE_DOCKER=1`.
-pub fn docker_or_skip(what: &str) -> bool {
-    let ok = Command::new("docker")
-        .args(["info", "--format", "{{.ServerVersion}}"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        let msg = format!("{what}: `docker info` fails, so there is no engine to look at");
-        if std::env::var("DOCGEN_REQUIRE_DOCKER").as_deref() == Ok("1") {
-            panic!("{msg} (DOCGEN_REQUIRE_DOCKER=1)");
-        }
-        eprintln!("SKIPPED: {msg}");
-    }
-    ok
-}
-
-/// Containers (any state) carrying `label`.
-pub fn containers_with(label: &str) -> Vec<String> {
-    let out = Command::new("docker")
-        .args(["ps", "-a", "-q", "--filter", &format!("label={label}")])
-        .output()
-        .expect("docker ps");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect()
-}
-
-/// A fresh copy of the serve fixture book.
-pub fn fixture() -> tempfile::TempDir {
-    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/serve");
-    let dir = tempfile::tempdir().expect("tempdir");
-    for entry in walkdir::WalkDir::new(&src) {
-        let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(&src).unwrap();
-        let dest = dir.path().join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &dest).unwrap();
-        }
-    }
-    dir
 }

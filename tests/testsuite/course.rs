@@ -7,9 +7,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde::Deserialize;
+
+use crate::support::{docgen, repo_root, Run};
 
 const LANGUAGES: [&str; 2] = ["vi", "en"];
 
@@ -24,26 +25,9 @@ struct Fact {
     terms: Vec<String>,
 }
 
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 /// Runs docgen in the repository and fails with everything it printed unless it exits 0.
-fn docgen_ok(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_docgen"))
-        .args(args)
-        .current_dir(repo_root())
-        .output()
-        .expect("failed to run the docgen binary");
-    assert!(
-        out.status.success(),
-        "`docgen {}` exited with {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        args.join(" "),
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
-    out
+fn docgen_ok(args: &[&str]) -> Run {
+    docgen(&repo_root(), args).code(0)
 }
 
 fn load_facts() -> Vec<Fact> {
