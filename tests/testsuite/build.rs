@@ -515,3 +515,43 @@ fn print_pages_and_search_indexes_that_are_never_made_are_an_error_not_a_hang() 
     assert!(err.to_string().contains("were not made"), "{err}");
     assert!(built.output.read("index.html").unwrap().is_ok());
 }
+
+/// Lab texts are keyed by language code; in a bilingual book, a lab title without one of the
+/// book's languages is an error at its line in lab.yaml, and a code the book does not declare
+/// is a warning.
+#[test]
+fn a_lab_text_missing_one_of_the_books_languages_is_an_error_at_its_line() {
+    let book = Book::fixture("bilingual");
+    book.write(
+        "labs/demo/lab.yaml",
+        "title: { vi: \"Bài\", de: \"Labor\" }
+image: { containerfile: Containerfile }
+checks:
+  - { id: up, title: { vi: a, en: a }, command: \"true\" }
+",
+    );
+    book.write("labs/demo/Containerfile", "FROM docgen-base:bookworm\n");
+    let run = book.run(&["build"]).code(1);
+    let stderr = &run.stderr;
+    assert!(
+        stderr.contains("labs/demo/lab.yaml:1:1: error: the lab's title has no text in `en`"),
+        "{}",
+        run.dump()
+    );
+    assert!(
+        stderr.contains(
+            "warning: the lab's title has a text in `de`, which the book does not declare"
+        ),
+        "{}",
+        run.dump()
+    );
+    book.write(
+        "labs/demo/lab.yaml",
+        "title: { vi: \"Bài\", en: \"Lab\" }
+image: { containerfile: Containerfile }
+checks:
+  - { id: up, title: { vi: a, en: a }, command: \"true\" }
+",
+    );
+    book.run(&["build"]).code(0);
+}

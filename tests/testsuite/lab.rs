@@ -378,3 +378,39 @@ fn unknown_lab_and_bad_with_are_usage_errors() {
     )
     .code(2);
 }
+
+/// The `systemd-security` check kind on real systemd: `tests/fixtures/lab-security` has a
+/// locked-down unit that must score at most 2.0, and a variant without its sandbox that must
+/// fail that check. Also the proof of the check-kind seam: the kind is one file and one line
+/// in the registry, and it runs end to end.
+#[test]
+fn systemd_security_scores_a_locked_down_unit_low_and_catches_the_sandbox_removed() {
+    if !docker_or_skip(REAL_LAB) {
+        return;
+    }
+    let book = Book::fixture("lab-security");
+    let run = book.run(&["lab", "test", "--format", "json"]).code(0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let lab = &report[0];
+    assert_eq!(lab["ok"], true, "{}", run.dump());
+    let base = &lab["base"]["checks"][0];
+    assert_eq!(base["kind"], "systemd-security");
+    assert_eq!(base["status"], "passed");
+    let seen = base["seen"].as_str().unwrap();
+    let score: f64 = seen
+        .strip_prefix("exposure ")
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no score in {seen:?}"));
+    assert!(score <= 2.0, "{seen}");
+    let variant = &lab["variants"][0];
+    assert_eq!(variant["name"], "no-sandbox");
+    let broken = &variant["report"]["checks"][0];
+    assert_eq!(broken["status"], "failed", "{}", run.dump());
+    let seen = broken["seen"].as_str().unwrap();
+    assert!(
+        seen.contains("costliest: ") && seen.contains("PrivateNetwork="),
+        "a failure names the costliest settings: {seen}"
+    );
+    assert!(containers_with(&["docgen.lab=hardening"]).is_empty());
+}
