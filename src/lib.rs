@@ -26,3 +26,4 @@ mod serve;
 mod source;
 mod summary;
 mod template;
+mod transcripts;

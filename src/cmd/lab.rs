@@ -12,12 +12,14 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use super::{discover_or_report, EXIT_ERROR, EXIT_FINDINGS};
 use crate::project::Project;
+use crate::transcripts;
 use docgen_lab::engine::{self, CliEngine, Engine};
 use docgen_lab::image::BuildInputs;
 use docgen_lab::report::{self, CheckStatus, Report};
 use docgen_lab::runner::{Event, Plan, Progress, Runner, Settings};
 use docgen_lab::signals::{self, CancelToken};
 use docgen_lab::spec::{self, LabSpec};
+use docgen_lab::transcript::Transcript;
 use docgen_lab::{bootstrap, DEFAULT_BASE_IMAGE};
 
 /// Arguments of `docgen lab`.
@@ -228,6 +230,21 @@ fn sweep(engine: &dyn Engine) {
     }
 }
 
+/// The book's transcripts of the `labs` (all of one lab when `only` names it); an error that
+/// lists every problem when a transcript is malformed or names what does not exist.
+fn transcripts_of(
+    project: &Project,
+    labs: &[LabSpec],
+    only: Option<&str>,
+) -> anyhow::Result<Vec<Transcript>> {
+    let (found, diags) = transcripts::collect(project, labs, only);
+    if diags.iter().any(|d| d.is_error()) {
+        let text: Vec<String> = diags.iter().map(ToString::to_string).collect();
+        bail!("invalid transcripts\n\n{}", text.join("\n\n"));
+    }
+    Ok(found)
+}
+
 fn load_lab(project: &Project, name: &str) -> anyhow::Result<LabSpec> {
     spec::load_one(&project.labs_dir(), name).map_err(|ds| {
         let text: Vec<String> = ds.iter().map(ToString::to_string).collect();
@@ -386,10 +403,17 @@ fn run(root: Option<&Path>, a: RunArgs, cancel: &CancelToken) -> anyhow::Result<
     let engine = connect(Some(&project), &a.engine, cancel)?;
     sweep(&engine);
     let runner = Runner::new(&engine, cancel.clone(), settings);
+    // The page's transcripts prove the lab as it is, not a variant or someone's own file.
+    let transcripts = if variant.is_none() && with.is_empty() {
+        transcripts_of(&project, std::slice::from_ref(&spec), Some(&spec.id))?
+    } else {
+        Vec::new()
+    };
     let plan = Plan {
         spec: &spec,
         variant,
         with,
+        transcripts: &transcripts,
     };
     let mut progress = Stderr {
         lang: a.build.lang.clone(),
@@ -428,6 +452,7 @@ fn test(root: Option<&Path>, a: TestArgs, cancel: &CancelToken) -> anyhow::Resul
             specs
         }
     };
+    let transcripts = transcripts_of(&project, &specs, a.name.as_deref())?;
     let settings = settings(&project, &a.build, false)?;
     let engine = connect(Some(&project), &a.engine, cancel)?;
     sweep(&engine);
@@ -437,7 +462,12 @@ fn test(root: Option<&Path>, a: TestArgs, cancel: &CancelToken) -> anyhow::Resul
     };
     let mut results = Vec::new();
     for s in &specs {
-        let t = runner.test(s, &mut progress)?;
+        let mine: Vec<Transcript> = transcripts
+            .iter()
+            .filter(|t| t.lab == s.id)
+            .cloned()
+            .collect();
+        let t = runner.test(s, &mine, &mut progress)?;
         if let Err(e) = report::store_last(&project.cache_dir(), &t.base) {
             eprintln!("warning: cannot store the result: {e:#}");
         }
@@ -477,6 +507,7 @@ fn shell(root: Option<&Path>, a: ShellArgs, cancel: &CancelToken) -> anyhow::Res
             spec: &spec,
             variant,
             with,
+            transcripts: &[],
         },
         &mut Stderr {
             lang: a.build.lang.clone(),

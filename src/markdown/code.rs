@@ -35,6 +35,10 @@ pub struct CodeInfo {
     pub annotations: bool,
     /// The `nocopy` flag: no copy button.
     pub nocopy: bool,
+    /// `lab=ID`: a transcript that runs in that lab (see `crate::transcripts`).
+    pub lab: Option<String>,
+    /// `after=CHECK`: where in the lab's checks the transcript runs.
+    pub after: Option<String>,
 }
 
 /// Parses an info string. Accepts `lang key="v" flag`, `lang,key=v` and `lang {key="v"}`.
@@ -75,6 +79,8 @@ pub fn parse_info(info: &str) -> Result<CodeInfo, String> {
             Some((k, v)) => match k {
                 "title" => ci.title = Some(v.to_string()),
                 "hl_lines" | "hl-lines" | "highlight" => ci.hl_lines = parse_ranges(v)?,
+                "lab" => ci.lab = Some(v.to_string()),
+                "after" => ci.after = Some(v.to_string()),
                 // Other attributes belong to other tools (mdBook's `edition=`, ...).
                 _ => {}
             },
@@ -148,6 +154,8 @@ pub struct CodeLabels<'a> {
     pub copy: &'a str,
     /// The accessible name of an annotation marker, before its number.
     pub annotation: &'a str,
+    /// The caption of a transcript, before the lab's id.
+    pub transcript: &'a str,
 }
 
 /// Renders a code block. `id` is unique in the page; `lines_of_anns` are from
@@ -163,11 +171,24 @@ pub fn render(
     let lang = info.lang.as_deref();
     let lines = highlight_lines(code, lang);
     let mut html = String::with_capacity(code.len() * 3 + 256);
-    html.push_str(&format!("<figure class=\"code-block\" id=\"{id}\">"));
+    match &info.lab {
+        // A transcript: `docgen lab run LAB` runs its commands and compares their output.
+        Some(lab) => html.push_str(&format!(
+            "<figure class=\"code-block transcript\" id=\"{id}\" data-proven=\"{}\">",
+            escape(lab)
+        )),
+        None => html.push_str(&format!("<figure class=\"code-block\" id=\"{id}\">")),
+    }
     if let Some(t) = &info.title {
         html.push_str(&format!(
             "<figcaption class=\"code-title\">{}</figcaption>",
             escape(t)
+        ));
+    } else if let Some(lab) = &info.lab {
+        html.push_str(&format!(
+            "<figcaption class=\"code-title transcript-lab\">{} <code>{}</code></figcaption>",
+            labels.transcript,
+            escape(lab)
         ));
     }
     html.push_str("<div class=\"code-wrap\">");

@@ -7,7 +7,7 @@
 //! are trusted like the templates. Values from outside the Markdown body (titles, front matter)
 //! are escaped by the templates.
 
-mod code;
+pub(crate) mod code;
 mod diagram;
 pub mod highlight;
 pub(crate) mod include;
@@ -83,6 +83,8 @@ pub struct BodyLabels {
     pub copy: &'static str,
     /// "Annotation".
     pub annotation: &'static str,
+    /// The caption of a transcript: "Run in the lab".
+    pub transcript: &'static str,
     /// "Note", "Tip", "Important", "Warning", "Caution".
     pub admonitions: [&'static str; 5],
 }
@@ -93,11 +95,13 @@ impl BodyLabels {
         static EN: BodyLabels = BodyLabels {
             copy: "Copy",
             annotation: "Annotation",
+            transcript: "Run and checked in the lab",
             admonitions: ["Note", "Tip", "Important", "Warning", "Caution"],
         };
         static VI: BodyLabels = BodyLabels {
             copy: "Sao chép",
             annotation: "Chú thích",
+            transcript: "Đã chạy và kiểm chứng trong bài thực hành",
             admonitions: ["Ghi chú", "Mẹo", "Quan trọng", "Cảnh báo", "Thận trọng"],
         };
         if docgen_core::lang::is(lang, "vi") {
@@ -282,6 +286,7 @@ pub fn render(md: &str, map: &SourceMap, page_text: &str, display: &Path, lang: 
                     &code::CodeLabels {
                         copy: labels.copy,
                         annotation: labels.annotation,
+                        transcript: labels.transcript,
                     },
                 );
                 r.ids.insert(block_id);

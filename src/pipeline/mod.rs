@@ -126,6 +126,13 @@ fn build_with(
         LabIndex::load(&project.labs_dir(), &project.cache_dir(), &project.config);
     timings.mark("labs");
     diagnostics.extend(lab_diags);
+    if !labs.labs.is_empty() {
+        // A transcript (```console lab=ID) must name a lab, a check of it, and a user.
+        let specs: Vec<_> = labs.labs.values().map(|l| l.spec.clone()).collect();
+        let (_, transcript_diags) = crate::transcripts::collect(project, &specs, None);
+        diagnostics.extend(transcript_diags);
+        timings.mark("transcripts");
+    }
     let languages = load::plan_languages(project);
 
     // Load every language first: a page's language switcher needs to know which pages every

@@ -555,3 +555,19 @@ checks:
     );
     book.run(&["build"]).code(0);
 }
+
+/// A transcript that names no lab of the book, or a check its lab does not have, fails the
+/// build at the block's line.
+#[test]
+fn a_transcript_naming_an_unknown_lab_or_check_is_an_error_at_its_fence() {
+    let book = Book::fixture("lab-security");
+    book.write(
+        "src/index.md",
+        "# Hardening\n\n```console lab=hardenin\n# systemctl is-active sleeper\n```\n\n```console lab=hardening after=exposur\n# true\n```\n",
+    );
+    let run = book.run(&["check"]).code(1);
+    run.stderr_has("src/index.md:3:1: error: the transcript names lab `hardenin`, which this book does not have")
+        .stderr_has("= hint: the labs are: hardening")
+        .stderr_has("src/index.md:7:1: error: `after=exposur`: lab `hardening` has no check `exposur`")
+        .stderr_has("= hint: its checks are: exposure");
+}

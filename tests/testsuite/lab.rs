@@ -414,3 +414,53 @@ fn systemd_security_scores_a_locked_down_unit_low_and_catches_the_sandbox_remove
     );
     assert!(containers_with(&["docgen.lab=hardening"]).is_empty());
 }
+
+/// A copy of the course whose labs are this repository's: its pages' transcripts run in them.
+fn course_book() -> Book {
+    let book = lab_book();
+    std::fs::copy(repo_root().join("book.toml"), book.path().join("book.toml")).unwrap();
+    crate::support::copy_dir(&repo_root().join("content"), &book.path().join("content"));
+    book
+}
+
+/// Proven transcripts: a course page's `console lab=...` block runs in the lab, and an output
+/// on the page that the lab does not print fails the run at the page's line, with a diff.
+#[test]
+fn a_wrong_output_on_a_page_fails_the_lab_run_at_its_line_with_a_diff() {
+    if !docker_or_skip(REAL_LAB) {
+        return;
+    }
+    let book = course_book();
+    let page = "content/en/unix-socket.md";
+    let original = book.read(page);
+    let shown =
+        "$ stat -c '%F %U %G %a' /run/gunicorn/gunicorn.sock\nsocket maiviet www-data 777\n";
+    assert!(original.contains(shown), "the course page changed: {page}");
+    let line = original[..original.find(shown).unwrap()].lines().count() + 1;
+    book.write(
+        page,
+        &original.replacen(shown, &shown.replace("777", "770"), 1),
+    );
+    let run = lab(&book, &["lab", "run", "gunicorn-socket"]).code(1);
+    for want in [
+        format!("{page}:{line}: transcript differs"),
+        format!("--- {page}:{line} (the page)"),
+        "-socket maiviet www-data 770".to_string(),
+        "+socket maiviet www-data 777".to_string(),
+    ] {
+        assert!(
+            run.stderr.contains(&want),
+            "missing {want:?}\n{}",
+            run.dump()
+        );
+    }
+    // The Vietnamese page's copy of the block still passes: only the edited one fails.
+    assert!(run.stderr.contains("FAILED: 1 of "), "{}", run.dump());
+    book.write(page, &original);
+    let run = lab(&book, &["lab", "run", "gunicorn-socket"]).code(0);
+    assert!(
+        run.stderr.contains(&format!("transcript:{page}:")),
+        "the transcripts ran: {}",
+        run.dump()
+    );
+}

@@ -456,7 +456,7 @@ variants:
         let spec = lab(d.path(), CHECKS);
         let fake = FakeEngine::new(unit_driven);
         let runner = Runner::new(&fake, CancelToken::new(), settings(d.path()));
-        let t = runner.test(&spec, &mut Silent).unwrap();
+        let t = runner.test(&spec, &[], &mut Silent).unwrap();
         assert!(t.base.passed());
         assert!(t.variants[0].ok, "{:#?}", t.variants[0]);
         assert_eq!(t.variants[0].report.failed_checks(), ["socket"]);
@@ -488,7 +488,7 @@ variants:
         );
         let fake = FakeEngine::new(unit_driven);
         let runner = Runner::new(&fake, CancelToken::new(), settings(d.path()));
-        let t = runner.test(&spec, &mut Silent).unwrap();
+        let t = runner.test(&spec, &[], &mut Silent).unwrap();
         assert!(!t.ok);
         assert_eq!(t.variants[0].unexpected_passes, ["enabled"]);
     }
@@ -658,6 +658,7 @@ variants:
             spec: &spec,
             variant: None,
             with: vec![("app.service".into(), mine)],
+            transcripts: &[],
         };
         let r = runner.run(&plan, &mut Silent).unwrap();
         assert_eq!(r.failed_checks(), ["enabled", "socket"]);
@@ -669,6 +670,7 @@ variants:
             spec: &spec,
             variant: None,
             with: vec![("nope.service".into(), d.path().join("mine.service"))],
+            transcripts: &[],
         };
         let e = runner.run(&bad, &mut Silent).unwrap_err().to_string();
         assert!(e.starts_with("--with nope.service=...: `nope.service` is not one of the files lab `demo` installs"), "{e}");

@@ -21,6 +21,8 @@
 //! - [`runner`]: one run of a lab (build, boot, files, steps, checks, actions, evidence) and
 //!   `lab test` (the lab plus every break-it variant);
 //! - [`report`]: reports as text, JSON and JUnit XML, and the stored last result per lab;
+//! - [`transcript`]: the `console` blocks of pages that run in a lab, and how their output is
+//!   compared with what ran;
 //! - [`bootstrap`]: the base image from debootstrap + `docker import`, with no registry.
 
 pub mod bootstrap;
@@ -38,6 +40,7 @@ pub mod runner;
 mod session;
 pub mod signals;
 pub mod spec;
+pub mod transcript;
 
 /// The label every container, image and network docgen creates carries.
 pub const LABEL_MANAGED: &str = "docgen.managed";

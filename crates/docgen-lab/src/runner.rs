@@ -23,7 +23,8 @@ use crate::exec::ExecOutput;
 use crate::image::{self, BuildInputs, BuildNote, Image};
 use crate::report::{self, CheckResult, CheckStatus, LabTest, Outcome, Phase, Report, VariantTest};
 use crate::signals::CancelToken;
-use crate::spec::{Action, Check, LabSpec, Variant};
+use crate::spec::{Action, Check, LabSpec, Text, Variant};
+use crate::transcript::{self, Transcript};
 use crate::LABEL_KEEP;
 
 /// What the runner reports as it goes.
@@ -115,6 +116,8 @@ pub struct Plan<'a> {
     pub variant: Option<&'a Variant>,
     /// `--with FILE=PATH`: `files[].src` → replacement path.
     pub with: Vec<(String, PathBuf)>,
+    /// The book's proven transcripts for this lab, run in the base run only.
+    pub transcripts: &'a [Transcript],
 }
 
 impl<'a> Plan<'a> {
@@ -124,6 +127,7 @@ impl<'a> Plan<'a> {
             spec,
             variant: None,
             with: Vec::new(),
+            transcripts: &[],
         }
     }
 
@@ -491,12 +495,99 @@ impl<'e> Runner<'e> {
         }
         let out = self.exec(c, &evidence::versions_script(&spec.versions))?;
         report.versions = evidence::parse_versions(&out.stdout);
+        // Transcripts belong to the lab as it is: a variant breaks it on purpose.
+        let transcripts: &[Transcript] = if plan.variant.is_none() {
+            plan.transcripts
+        } else {
+            &[]
+        };
         for check in &spec.checks {
             let r = self.check(c, spec, check, progress)?;
             progress.event(&Event::Check(&r));
             report.checks.push(r);
+            for t in transcripts
+                .iter()
+                .filter(|t| t.after.as_deref() == Some(check.id.as_str()))
+            {
+                let r = self.transcript(c, spec, t)?;
+                progress.event(&Event::Check(&r));
+                report.checks.push(r);
+            }
+        }
+        for t in transcripts.iter().filter(|t| t.after.is_none()) {
+            let r = self.transcript(c, spec, t)?;
+            progress.event(&Event::Check(&r));
+            report.checks.push(r);
         }
         Ok(())
+    }
+
+    /// Runs one transcript's commands in order; the first that differs from the page fails it,
+    /// with a unified diff as evidence.
+    fn transcript(&self, c: &str, spec: &LabSpec, t: &Transcript) -> anyhow::Result<CheckResult> {
+        let started = Instant::now();
+        let place = t.place();
+        let mut result = CheckResult {
+            id: format!("transcript:{place}"),
+            title: Text::new([("en", format!("the transcript at {place}"))]),
+            kind: "transcript".to_string(),
+            status: CheckStatus::Passed,
+            duration_ms: 0,
+            attempts: 1,
+            expected: format!("{} commands as the page shows them", t.commands.len()),
+            seen: "as shown".to_string(),
+            action: None,
+            explains: None,
+            evidence: Vec::new(),
+        };
+        let user = spec.transcript_user.as_deref().unwrap_or("root");
+        for cmd in &t.commands {
+            let out = self.exec(c, &transcript::script(cmd, user))?;
+            let at = format!("{}:{}", t.page.display(), cmd.line);
+            let shown = !cmd.expect.is_empty();
+            let output_ok = !shown || transcript::matches(&cmd.expect, &out.stdout);
+            if out.code == cmd.exit && output_ok {
+                continue;
+            }
+            result.status = CheckStatus::Failed;
+            result.expected = format!(
+                "`{}` exits {}{}",
+                cmd.run,
+                cmd.exit,
+                if shown {
+                    " and prints what the page shows"
+                } else {
+                    ""
+                }
+            );
+            result.seen = if output_ok {
+                format!(
+                    "{at}: exit {} (output: {})",
+                    out.code,
+                    first_line(&out.stdout)
+                )
+            } else {
+                format!("{at}: transcript differs")
+            };
+            let mut text = if output_ok {
+                out.stdout.trim_end().to_string()
+            } else {
+                transcript::diff(&at, &cmd.expect, &out.stdout)
+            };
+            if out.code != cmd.exit {
+                text.push_str(&format!(
+                    "\n(exit {}, the page expects {})",
+                    out.code, cmd.exit
+                ));
+            }
+            result.evidence.push(Evidence {
+                title: format!("$ {}", cmd.run),
+                text,
+            });
+            break;
+        }
+        result.duration_ms = ms(started.elapsed());
+        Ok(result)
     }
 
     /// Waits for systemd to finish booting, polling `is-system-running --wait` until the
@@ -661,14 +752,25 @@ impl<'e> Runner<'e> {
     }
 
     /// `lab test`: the lab as is, then every variant, each judged against its `fails:`.
-    pub fn test(&self, spec: &LabSpec, progress: &mut dyn Progress) -> anyhow::Result<LabTest> {
-        let base = self.run(&Plan::base(spec), progress)?;
+    /// `transcripts` are the book's transcripts of this lab, run in the base run.
+    pub fn test(
+        &self,
+        spec: &LabSpec,
+        transcripts: &[Transcript],
+        progress: &mut dyn Progress,
+    ) -> anyhow::Result<LabTest> {
+        let base = self.run(
+            &Plan {
+                transcripts,
+                ..Plan::base(spec)
+            },
+            progress,
+        )?;
         let mut variants = Vec::new();
         for v in &spec.variants {
             let plan = Plan {
-                spec,
                 variant: Some(v),
-                with: Vec::new(),
+                ..Plan::base(spec)
             };
             let r = self.run(&plan, progress)?;
             variants.push(VariantTest::judge(&v.name, &v.fails, r));
@@ -715,6 +817,10 @@ impl<'e> Runner<'e> {
         });
         result
     }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().find(|l| !l.trim().is_empty()).unwrap_or("(none)")
 }
 
 fn skipped(check: &Check, why: &str) -> CheckResult {

@@ -61,6 +61,9 @@ pub struct LabSpec {
     pub evidence: EvidenceSpec,
     /// Extra version probes (`name: command`), e.g. gunicorn and Django.
     pub versions: BTreeMap<String, String>,
+    /// The user a `$` prompt of a page's transcript runs as (`transcripts: { user: ... }`);
+    /// `#` and `sudo` are root.
+    pub transcript_user: Option<String>,
     /// Every text of the lab with where it is, for [`LabSpec::language_diagnostics`].
     pub texts: Vec<TextAt>,
     /// The text of lab.yaml, for diagnostics found after parsing.

@@ -26,6 +26,15 @@ pub(super) struct RawLab {
     pub(super) evidence: EvidenceSpec,
     #[serde(default)]
     pub(super) versions: BTreeMap<String, String>,
+    #[serde(default)]
+    pub(super) transcripts: Option<RawTranscripts>,
+}
+
+/// `transcripts: { user: maiviet }`: who a `$` prompt on a page is.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTranscripts {
+    pub(super) user: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -371,6 +371,7 @@ pub(super) fn validate(
         variants,
         evidence: raw.evidence,
         versions: raw.versions,
+        transcript_user: raw.transcripts.map(|t| t.user),
         texts,
         source: text.to_string(),
     })

@@ -1,0 +1,179 @@
+//! Finding the proven transcripts of a book: every fenced block whose info string names a lab
+//! (```` ```console lab=gunicorn-socket after=http-nginx ````) in the book's Markdown sources,
+//! parsed into the lab harness's [`Transcript`]s and checked against the labs: the lab must
+//! exist, `after=` must name one of its checks, and a `$` prompt needs the lab's
+//! `transcripts: { user: ... }`. Problems are diagnostics at the page's line.
+
+use std::path::{Path, PathBuf};
+
+use docgen_core::diagnostic::Diagnostic;
+use docgen_lab::spec::LabSpec;
+use docgen_lab::transcript::{self, Transcript};
+use walkdir::WalkDir;
+
+use crate::markdown::code::parse_info;
+use crate::project::Project;
+
+/// Every transcript in the book's sources (of lab `only`, when given), in path and line order,
+/// and the problems found.
+pub fn collect(
+    project: &Project,
+    labs: &[LabSpec],
+    only: Option<&str>,
+) -> (Vec<Transcript>, Vec<Diagnostic>) {
+    let src = project.src_dir();
+    let mut pages: Vec<PathBuf> = WalkDir::new(&src)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    pages.sort();
+    let mut out = Vec::new();
+    let mut diags = Vec::new();
+    for path in pages {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let shown = path
+            .strip_prefix(&project.root)
+            .unwrap_or(&path)
+            .to_path_buf();
+        for t in in_page(&shown, &text, &mut diags) {
+            if only.is_some_and(|id| id != t.lab) {
+                continue;
+            }
+            check_against_labs(&t, labs, &text, &mut diags);
+            out.push(t);
+        }
+    }
+    (out, diags)
+}
+
+/// The transcripts of one page.
+fn in_page(shown: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Transcript> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let Some((fence, info)) = opening_fence(lines[i]) else {
+            i += 1;
+            continue;
+        };
+        let start = i;
+        let mut end = i + 1;
+        while end < lines.len() && !closes(lines[end], &fence) {
+            end += 1;
+        }
+        i = end + 1;
+        let Ok(ci) = parse_info(info) else { continue };
+        let Some(lab) = ci.lab else { continue };
+        let body = lines[start + 1..end.min(lines.len())].join("\n");
+        match transcript::parse_block(&body, start + 2) {
+            Ok(commands) => out.push(Transcript {
+                page: shown.to_path_buf(),
+                line: start + 1,
+                lab,
+                after: ci.after,
+                commands,
+            }),
+            Err((line, msg)) => diags.push(
+                Diagnostic::error(shown, msg)
+                    .at(line, 1, lines.get(line - 1).map_or(1, |l| l.chars().count().max(1)))
+                    .with_source_from(text)
+                    .with_hint("a transcript is `$ command` (or `# command` for root) lines, each followed by the output the page promises"),
+            ),
+        }
+    }
+    out
+}
+
+/// ```` ```console lab=x ```` → the fence (its character and length) and the info string.
+fn opening_fence(line: &str) -> Option<(String, &str)> {
+    let t = line.trim_start();
+    if line.len() - t.len() > 3 {
+        return None;
+    }
+    let c = t.chars().next().filter(|c| *c == '`' || *c == '~')?;
+    let n = t.chars().take_while(|x| *x == c).count();
+    (n >= 3).then(|| (c.to_string().repeat(n), t[n..].trim()))
+}
+
+fn closes(line: &str, fence: &str) -> bool {
+    let t = line.trim();
+    t.starts_with(fence)
+        && t.trim_start_matches(fence.chars().next().unwrap_or('`'))
+            .is_empty()
+}
+
+fn check_against_labs(t: &Transcript, labs: &[LabSpec], text: &str, diags: &mut Vec<Diagnostic>) {
+    let at = |msg: String, hint: String| {
+        Diagnostic::error(&t.page, msg)
+            .at(t.line, 1, 3)
+            .with_source_from(text)
+            .with_hint(hint)
+    };
+    let Some(spec) = labs.iter().find(|l| l.id == t.lab) else {
+        let known: Vec<&str> = labs.iter().map(|l| l.id.as_str()).collect();
+        diags.push(at(
+            format!(
+                "the transcript names lab `{}`, which this book does not have",
+                t.lab
+            ),
+            format!("the labs are: {}", known.join(", ")),
+        ));
+        return;
+    };
+    if let Some(after) = &t.after {
+        if spec.check(after).is_none() {
+            let ids: Vec<&str> = spec.checks.iter().map(|c| c.id.as_str()).collect();
+            diags.push(at(
+                format!("`after={after}`: lab `{}` has no check `{after}`", t.lab),
+                format!("its checks are: {}", ids.join(", ")),
+            ));
+        }
+    }
+    if spec.transcript_user.is_none() {
+        if let Some(c) = t.commands.iter().find(|c| !c.root) {
+            diags.push(
+                Diagnostic::error(&t.page, format!("`$ {}` runs as a plain user, and lab `{}` declares none", c.run, t.lab))
+                    .at(c.line, 1, 1)
+                    .with_source_from(text)
+                    .with_hint(format!("add `transcripts: {{ user: NAME }}` to labs/{}/lab.yaml, or write `# ` for root", t.lab)),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_that_name_a_lab_and_nothing_else() {
+        let page = "# Title\n\n```console lab=demo after=up\n$ systemctl is-active app\nactive\n```\n\n```console\n$ not run\n```\n\n````markdown\n```console lab=demo\n$ inside another block\n```\n````\n";
+        let mut diags = Vec::new();
+        let ts = in_page(Path::new("content/en/p.md"), page, &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(ts.len(), 1, "{ts:?}");
+        assert_eq!((ts[0].line, ts[0].after.as_deref()), (3, Some("up")));
+        assert_eq!(ts[0].commands[0].line, 4);
+        assert_eq!(ts[0].commands[0].expect, vec!["active"]);
+    }
+
+    #[test]
+    fn a_block_without_a_prompt_is_an_error_at_its_line() {
+        let page = "```console lab=demo\nactive\n```\n";
+        let mut diags = Vec::new();
+        assert!(in_page(Path::new("p.md"), page, &mut diags).is_empty());
+        assert!(
+            diags[0]
+                .to_string()
+                .starts_with("p.md:2:1: error: a transcript starts with a prompt"),
+            "{}",
+            diags[0]
+        );
+    }
+}
