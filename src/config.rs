@@ -224,6 +224,9 @@ pub struct LabsSection {
     pub pip_index_url: Option<String>,
     /// The Debian mirror for `docgen lab bootstrap`; default: the host's apt sources.
     pub mirror: Option<String>,
+    /// The share of the pages' claims (annotations of lab files) `lab test` must prove, from
+    /// 0.0 to 1.0; below it `lab test` fails. Default: none required.
+    pub min_claim_coverage: Option<f64>,
 }
 
 /// Parses `book.toml` text. `path` is only used in the diagnostic.

@@ -11,6 +11,7 @@
 //! Modules are private unless the binary, the examples or the tests need them, so the
 //! dead-code lint sees everything else.
 
+mod claims;
 pub mod cli;
 mod cmd;
 mod config;

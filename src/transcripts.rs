@@ -91,7 +91,7 @@ fn in_page(shown: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Transcr
 }
 
 /// ```` ```console lab=x ```` → the fence (its character and length) and the info string.
-fn opening_fence(line: &str) -> Option<(String, &str)> {
+pub(crate) fn opening_fence(line: &str) -> Option<(String, &str)> {
     let t = line.trim_start();
     if line.len() - t.len() > 3 {
         return None;
@@ -101,7 +101,7 @@ fn opening_fence(line: &str) -> Option<(String, &str)> {
     (n >= 3).then(|| (c.to_string().repeat(n), t[n..].trim()))
 }
 
-fn closes(line: &str, fence: &str) -> bool {
+pub(crate) fn closes(line: &str, fence: &str) -> bool {
     let t = line.trim();
     t.starts_with(fence)
         && t.trim_start_matches(fence.chars().next().unwrap_or('`'))

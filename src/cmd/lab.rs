@@ -102,6 +102,10 @@ pub struct BuildArgs {
     /// Language of titles in the output (`en` or `vi`).
     #[arg(long, default_value = "en")]
     pub lang: String,
+    /// Wait for a failing check until its `within:` deadline, even once the system has
+    /// settled (no systemd job, no unit starting or restarting, the same result for 1.5 s).
+    #[arg(long)]
+    pub no_early_stop: bool,
 }
 
 /// `docgen lab run`.
@@ -273,6 +277,9 @@ fn settings(project: &Project, build: &BuildArgs, keep: bool) -> anyhow::Result<
     };
     let mut s = Settings::new(inputs, project.cache_dir().join("tmp"));
     s.keep = keep;
+    if build.no_early_stop {
+        s.settle = None;
+    }
     Ok(s)
 }
 
@@ -453,6 +460,11 @@ fn test(root: Option<&Path>, a: TestArgs, cancel: &CancelToken) -> anyhow::Resul
         }
     };
     let transcripts = transcripts_of(&project, &specs, a.name.as_deref())?;
+    let claims = crate::claims::collect(&project, &specs, a.name.as_deref());
+    let min_coverage = project.config.labs.min_claim_coverage;
+    if let Some(m) = min_coverage.filter(|m| !(0.0..=1.0).contains(m)) {
+        bail!("[labs] min-claim-coverage = {m} in book.toml is not a share from 0.0 to 1.0 (0.9 means 90%)");
+    }
     let settings = settings(&project, &a.build, false)?;
     let engine = connect(Some(&project), &a.engine, cancel)?;
     sweep(&engine);
@@ -467,7 +479,17 @@ fn test(root: Option<&Path>, a: TestArgs, cancel: &CancelToken) -> anyhow::Resul
             .filter(|t| t.lab == s.id)
             .cloned()
             .collect();
-        let t = runner.test(s, &mine, &mut progress)?;
+        let my_claims: Vec<_> = claims.iter().filter(|c| c.lab == s.id).cloned().collect();
+        let mut t = runner.test(s, &mine, &my_claims, &mut progress)?;
+        if let (Some(min), Some(c)) = (min_coverage, &t.claims) {
+            if c.ratio() < min {
+                t.ok = false;
+                eprintln!(
+                    "lab {}: claims {}/{} proven, below [labs] min-claim-coverage = {min}",
+                    s.id, c.proven, c.total
+                );
+            }
+        }
         if let Err(e) = report::store_last(&project.cache_dir(), &t.base) {
             eprintln!("warning: cannot store the result: {e:#}");
         }

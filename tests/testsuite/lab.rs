@@ -464,3 +464,70 @@ fn a_wrong_output_on_a_page_fails_the_lab_run_at_its_line_with_a_diff() {
         run.dump()
     );
 }
+
+/// Claim coverage on real systemd: an annotated line is proven by the declared variant that
+/// edits it, and, once that variant is gone, by a generated one; a line no check notices is
+/// listed as unproven and `[labs] min-claim-coverage` fails the test.
+#[test]
+fn claims_are_proven_by_declared_or_generated_variants_and_coverage_is_enforced() {
+    if !docker_or_skip(REAL_LAB) {
+        return;
+    }
+    let book = Book::fixture("lab-security");
+    book.write(
+        "book.toml",
+        "[book]\ntitle = \"Hardening\"\nlanguage = \"en\"\nsrc = \"src\"\n\n[labs]\nmin-claim-coverage = 1.0\n",
+    );
+    book.write(
+        "src/index.md",
+        "# Hardening\n\n```ini title=\"sleeper.service\" annotations\n{{#include ../labs/hardening/sleeper.service}}\n```\n\n1. `ExecStart=`: what the service runs.\n2. `RemoveIPC=yes`: the service's System V IPC objects go when it stops.\n\n{{#lab hardening}}\n",
+    );
+    let spec = book.read("labs/hardening/lab.yaml");
+    let with_variant = format!(
+        "{spec}  - name: no-exec\n    edits:\n      - {{ file: sleeper.service, remove: \"ExecStart=/bin/sleep infinity\" }}\n    fails: [exposure]\n"
+    );
+    book.write("labs/hardening/lab.yaml", &with_variant);
+    let claims = |run: &Run| -> serde_json::Value {
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        report[0]["claims"].clone()
+    };
+
+    let run = book
+        .run(&["lab", "test", "--format", "json"])
+        .code(1)
+        .stderr_has("claims 1/2 proven, below [labs] min-claim-coverage = 1");
+    let c = claims(&run);
+    assert_eq!(
+        (c["proven"].as_u64(), c["total"].as_u64()),
+        (Some(1), Some(2)),
+        "{c}"
+    );
+    assert_eq!(c["claims"][0]["key"], "ExecStart=");
+    assert_eq!(c["claims"][0]["status"], "proven");
+    assert_eq!(
+        c["claims"][0]["variant"], "no-exec",
+        "the declared variant proves it"
+    );
+    assert_eq!(c["claims"][1]["status"], "unproven", "{c}");
+    assert_eq!(c["unproven"][0], "src/index.md:8");
+
+    // Without the declared variant, a generated one removes the line and still catches it.
+    book.write("labs/hardening/lab.yaml", &spec);
+    book.write(
+        "src/index.md",
+        &book.read("src/index.md").replace(
+            "when it stops.",
+            "when it stops. <!-- claim: informational: scored too low to move the exposure past the maximum -->",
+        ),
+    );
+    let run = book.run(&["lab", "test", "--format", "json"]).code(0);
+    let c = claims(&run);
+    assert_eq!(
+        (c["proven"].as_u64(), c["total"].as_u64()),
+        (Some(1), Some(1)),
+        "{c}"
+    );
+    assert_eq!(c["claims"][0]["variant"], "claim-sleeper-service-5");
+    assert_eq!(c["claims"][0]["checks"][0], "exposure");
+    assert_eq!(c["claims"][1]["status"], "informational");
+}

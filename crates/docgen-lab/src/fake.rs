@@ -456,7 +456,7 @@ variants:
         let spec = lab(d.path(), CHECKS);
         let fake = FakeEngine::new(unit_driven);
         let runner = Runner::new(&fake, CancelToken::new(), settings(d.path()));
-        let t = runner.test(&spec, &[], &mut Silent).unwrap();
+        let t = runner.test(&spec, &[], &[], &mut Silent).unwrap();
         assert!(t.base.passed());
         assert!(t.variants[0].ok, "{:#?}", t.variants[0]);
         assert_eq!(t.variants[0].report.failed_checks(), ["socket"]);
@@ -488,7 +488,7 @@ variants:
         );
         let fake = FakeEngine::new(unit_driven);
         let runner = Runner::new(&fake, CancelToken::new(), settings(d.path()));
-        let t = runner.test(&spec, &[], &mut Silent).unwrap();
+        let t = runner.test(&spec, &[], &[], &mut Silent).unwrap();
         assert!(!t.ok);
         assert_eq!(t.variants[0].unexpected_passes, ["enabled"]);
     }

@@ -27,6 +27,7 @@
 
 pub mod bootstrap;
 pub mod checks;
+pub mod claims;
 pub mod engine;
 pub mod error;
 mod exec;

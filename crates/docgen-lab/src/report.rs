@@ -10,6 +10,7 @@ use quick_xml::Writer;
 use serde::{Deserialize, Serialize};
 
 use crate::checks::Evidence;
+use crate::claims::{ClaimStatus, Coverage};
 use crate::spec::Text;
 
 /// How a run ended.
@@ -196,6 +197,9 @@ pub struct LabTest {
     pub base: Report,
     /// Each variant.
     pub variants: Vec<VariantTest>,
+    /// The claims of the pages' annotations on the lab's files, and how each stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claims: Option<Coverage>,
 }
 
 impl LabTest {
@@ -206,6 +210,7 @@ impl LabTest {
             ok: base.passed() && variants.iter().all(|v| v.ok),
             base,
             variants,
+            claims: None,
         }
     }
 }
@@ -215,6 +220,52 @@ impl LabTest {
 
 fn secs(ms: u64) -> String {
     format!("{:.1}s", ms as f64 / 1000.0)
+}
+
+/// `claims: 14/15 proven`, per page, and each claim that is not proven.
+pub fn claims_human(c: &Coverage) -> String {
+    let informational = c.claims.len() - c.total;
+    let mut s = format!("  claims: {}/{} proven", c.proven, c.total);
+    if informational > 0 {
+        s.push_str(&format!(" ({informational} informational)"));
+    }
+    s.push('\n');
+    let mut pages: Vec<&str> = c
+        .claims
+        .iter()
+        .map(|r| r.at.rsplit_once(':').map_or(r.at.as_str(), |(p, _)| p))
+        .collect();
+    pages.dedup();
+    for page in pages {
+        let mine = c
+            .claims
+            .iter()
+            .filter(|r| r.at.starts_with(&format!("{page}:")));
+        let (mut proven, mut total) = (0, 0);
+        for r in mine {
+            match r.status {
+                ClaimStatus::Proven { .. } => {
+                    proven += 1;
+                    total += 1;
+                }
+                ClaimStatus::Informational { .. } => {}
+                _ => total += 1,
+            }
+        }
+        s.push_str(&format!("    {page}: {proven}/{total}\n"));
+    }
+    for r in &c.claims {
+        let what = match &r.status {
+            ClaimStatus::Proven { .. } => continue,
+            ClaimStatus::Unproven { variant } => {
+                format!("UNPROVEN: every check passed without it (variant {variant})")
+            }
+            ClaimStatus::NotFound => "UNPROVEN: the text is in no line of the file".to_string(),
+            ClaimStatus::Informational { reason } => format!("informational: {reason}"),
+        };
+        s.push_str(&format!("    {} `{}` ({}): {what}\n", r.at, r.key, r.line));
+    }
+    s
 }
 
 /// The human line for a finished check (also used for live progress).
@@ -365,6 +416,9 @@ pub fn render_test_human(tests: &[LabTest]) -> String {
                 ));
             }
             s.push('\n');
+        }
+        if let Some(c) = &t.claims {
+            s.push_str(&claims_human(c));
         }
     }
     let bad: Vec<&str> = tests
@@ -527,9 +581,61 @@ pub fn render_test_junit(tests: &[LabTest]) -> String {
                 }
                 suite_xml(w, &format!("lab.{}.{}", t.lab, v.name), &judged, None)?;
             }
+            if let Some(c) = &t.claims {
+                suite_xml(
+                    w,
+                    &format!("lab.{}.claims", t.lab),
+                    &claims_report(&t.base, c),
+                    None,
+                )?;
+            }
         }
         Ok(())
     })
+}
+
+/// The claims as a report whose checks are the claims, for JUnit: proven passes, unproven
+/// fails, informational is skipped.
+fn claims_report(base: &Report, c: &Coverage) -> Report {
+    let mut r = base.clone();
+    r.evidence.clear();
+    r.checks = c
+        .claims
+        .iter()
+        .map(|claim| {
+            let (status, seen) = match &claim.status {
+                ClaimStatus::Proven { variant, checks } => (
+                    CheckStatus::Passed,
+                    format!("without it ({variant}) these failed: {}", checks.join(", ")),
+                ),
+                ClaimStatus::Unproven { variant } => (
+                    CheckStatus::Failed,
+                    format!("without it ({variant}) every check passed"),
+                ),
+                ClaimStatus::NotFound => (
+                    CheckStatus::Failed,
+                    "the annotation's text is in no line of the file".to_string(),
+                ),
+                ClaimStatus::Informational { reason } => {
+                    (CheckStatus::Skipped, format!("informational: {reason}"))
+                }
+            };
+            CheckResult {
+                id: claim.at.clone(),
+                title: Text::new([("en", format!("`{}` ({}) matters", claim.key, claim.line))]),
+                kind: "claim".to_string(),
+                status,
+                duration_ms: 0,
+                attempts: 1,
+                expected: "a check fails without this line".to_string(),
+                seen,
+                action: None,
+                explains: None,
+                evidence: Vec::new(),
+            }
+        })
+        .collect();
+    r
 }
 
 // ---------------------------------------------------------------------------------------------

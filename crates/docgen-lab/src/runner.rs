@@ -17,6 +17,7 @@ use anyhow::{anyhow, Context};
 use crate::checks::evidence::{self, Evidence};
 use crate::checks::processes::{pick_victim, process_table_script};
 use crate::checks::{sh_quote, JudgeContext};
+use crate::claims::{self, Claim, ClaimResult, ClaimStatus, Coverage};
 use crate::engine::{container_name, ContainerRequest, Engine, Owner};
 use crate::error::LabError;
 use crate::exec::ExecOutput;
@@ -91,6 +92,9 @@ pub struct Settings {
     pub poll: Duration,
     /// Deadline of one probe.
     pub probe_timeout: Duration,
+    /// Stop waiting for a failing check once the system has settled and the check has seen
+    /// the same for this long (see [`Runner::settled`]); `None`: wait to the deadline.
+    pub settle: Option<Duration>,
 }
 
 impl Settings {
@@ -103,9 +107,14 @@ impl Settings {
             boot_timeout: Duration::from_secs(90),
             poll: Duration::from_millis(100),
             probe_timeout: Duration::from_secs(30),
+            settle: Some(SETTLE),
         }
     }
 }
+
+/// How long a failing check must see the same result, with the system settled, before the
+/// runner stops waiting for it.
+pub const SETTLE: Duration = Duration::from_millis(1500);
 
 /// What to run: a lab, maybe a variant, maybe with some files replaced.
 #[derive(Debug, Clone)]
@@ -723,13 +732,37 @@ impl<'e> Runner<'e> {
             }
         }
         let probe = check.kind.probe();
-        let deadline = Instant::now() + check.within.unwrap_or(Duration::ZERO);
+        let within = check.within.unwrap_or(Duration::ZERO);
+        let deadline = Instant::now() + within;
+        let mut units: Vec<&str> = check.kind.evidence_units();
+        units.extend(spec.evidence.units.iter().map(String::as_str));
+        units.sort_unstable();
+        units.dedup();
+        // The same failing result since when; what ended the wait early, if anything did.
+        let mut same_since: Option<(String, Instant)> = None;
+        let mut ended_early: Option<String> = None;
         let verdict = loop {
             result.attempts += 1;
             let out = self.exec(c, &probe)?;
             let v = check.kind.judge(&out, &JudgeContext { killed: &killed });
             if v.passed || Instant::now() + self.settings.poll > deadline {
                 break v;
+            }
+            match (&same_since, self.settings.settle) {
+                (Some((seen, since)), Some(settle)) if *seen == v.seen => {
+                    if since.elapsed() >= settle {
+                        if let Some(why) = self.settled(c, &units)? {
+                            ended_early = Some(format!(
+                                "stopped waiting after {:.1}s of {:.1}s: {why}, and the check saw the same for {:.1}s",
+                                t.elapsed().as_secs_f64(),
+                                within.as_secs_f64(),
+                                since.elapsed().as_secs_f64()
+                            ));
+                            break v;
+                        }
+                    }
+                }
+                _ => same_since = Some((v.seen.clone(), Instant::now())),
             }
             self.sleep(self.settings.poll)?;
         };
@@ -738,10 +771,48 @@ impl<'e> Runner<'e> {
         if verdict.passed {
             result.status = CheckStatus::Passed;
         } else {
-            result.evidence = self.evidence(c, spec, check)?;
+            if let Some(why) = ended_early {
+                result.evidence.push(Evidence {
+                    title: "why the wait ended early".to_string(),
+                    text: why,
+                });
+            }
+            result.evidence.extend(self.evidence(c, spec, check)?);
         }
         result.duration_ms = ms(t.elapsed());
         Ok(result)
+    }
+
+    /// Whether waiting longer cannot change a check's answer: systemd has no job queued or
+    /// running, none of `units` is starting, stopping, reloading or waiting to restart, and
+    /// their journal has been quiet for the settle time (a service that is still retrying,
+    /// such as gunicorn retrying a bind, logs as it goes). `Some(why)` when settled.
+    fn settled(&self, c: &str, units: &[&str]) -> anyhow::Result<Option<String>> {
+        let mut script = String::from(
+            "echo \"jobs=$(systemctl list-jobs --no-legend 2>/dev/null | grep -c .)\"; ",
+        );
+        if !units.is_empty() {
+            let args: Vec<String> = units
+                .iter()
+                .map(|u| format!("-u {}", sh_quote(u)))
+                .collect();
+            script.push_str(&format!(
+                "echo \"now=$(date +%s.%N)\"; echo \"last=$(journalctl -q --no-pager -o short-unix -n 1 {} 2>/dev/null | tail -n 1 | cut -d' ' -f1)\"; ",
+                args.join(" ")
+            ));
+        }
+        for u in units {
+            let q = sh_quote(u);
+            script.push_str(&format!(
+                "echo \"unit {u}=$(systemctl show -p ActiveState --value {q} 2>/dev/null)/$(systemctl show -p SubState --value {q} 2>/dev/null)\"; "
+            ));
+        }
+        script.push_str("true");
+        let out = self.exec(c, &script)?;
+        Ok(settled_from(
+            &out.stdout,
+            self.settings.settle.unwrap_or(SETTLE),
+        ))
     }
 
     fn evidence(&self, c: &str, spec: &LabSpec, check: &Check) -> anyhow::Result<Vec<Evidence>> {
@@ -752,11 +823,13 @@ impl<'e> Runner<'e> {
     }
 
     /// `lab test`: the lab as is, then every variant, each judged against its `fails:`.
-    /// `transcripts` are the book's transcripts of this lab, run in the base run.
+    /// `transcripts` are the book's transcripts of this lab, run in the base run; `claims` the
+    /// pages' annotations of its files, each proven by a run without its line.
     pub fn test(
         &self,
         spec: &LabSpec,
         transcripts: &[Transcript],
+        claims: &[Claim],
         progress: &mut dyn Progress,
     ) -> anyhow::Result<LabTest> {
         let base = self.run(
@@ -775,7 +848,94 @@ impl<'e> Runner<'e> {
             let r = self.run(&plan, progress)?;
             variants.push(VariantTest::judge(&v.name, &v.fails, r));
         }
-        Ok(LabTest::new(base, variants))
+        let mut test = LabTest::new(base, variants);
+        if !claims.is_empty() {
+            test.claims = Some(self.prove_claims(spec, claims, &test.variants, progress)?);
+        }
+        Ok(test)
+    }
+
+    /// Proves each claim: by the declared variant that edits its line, or by a generated one
+    /// (the line removed, or the author's replacement) in which at least one check must fail.
+    fn prove_claims(
+        &self,
+        spec: &LabSpec,
+        claims: &[Claim],
+        declared: &[VariantTest],
+        progress: &mut dyn Progress,
+    ) -> anyhow::Result<Coverage> {
+        let mut results = Vec::new();
+        // Generated runs by variant name: the same line annotated on two pages runs once.
+        let mut generated: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut by_file: BTreeMap<&str, Vec<&Claim>> = BTreeMap::new();
+        for c in claims {
+            by_file.entry(c.file.as_str()).or_default().push(c);
+        }
+        let mut ordered: Vec<(&Claim, Option<usize>, String)> = Vec::new();
+        for (file, cs) in by_file {
+            let text = std::fs::read_to_string(spec.dir.join(file)).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            let owned: Vec<Claim> = cs.iter().map(|c| (*c).clone()).collect();
+            for (c, at) in cs.into_iter().zip(claims::locate(&owned, &text)) {
+                let line = at.and_then(|n| lines.get(n - 1)).unwrap_or(&"").to_string();
+                ordered.push((c, at, line));
+            }
+        }
+        ordered.sort_by(|a, b| (&a.0.page, a.0.line).cmp(&(&b.0.page, b.0.line)));
+        for (c, at, line) in ordered {
+            let status = if let Some(reason) = &c.informational {
+                ClaimStatus::Informational {
+                    reason: reason.clone(),
+                }
+            } else if let Some(n) = at {
+                let covering = c
+                    .replace
+                    .is_none()
+                    .then(|| claims::covering_variant(spec, &c.file, &line))
+                    .flatten();
+                let (variant, failed) = match covering {
+                    Some(v) => {
+                        let failed = declared
+                            .iter()
+                            .find(|t| t.name == v.name)
+                            .map(|t| t.report.failed_checks())
+                            .unwrap_or_default();
+                        (v.name.clone(), failed)
+                    }
+                    None => {
+                        let v = claims::generated_variant(c, n, &line);
+                        if !generated.contains_key(&v.name) {
+                            let r = self.run(
+                                &Plan {
+                                    variant: Some(&v),
+                                    ..Plan::base(spec)
+                                },
+                                progress,
+                            )?;
+                            generated.insert(v.name.clone(), r.failed_checks());
+                        }
+                        (v.name.clone(), generated[&v.name].clone())
+                    }
+                };
+                if failed.is_empty() {
+                    ClaimStatus::Unproven { variant }
+                } else {
+                    ClaimStatus::Proven {
+                        variant,
+                        checks: failed,
+                    }
+                }
+            } else {
+                ClaimStatus::NotFound
+            };
+            results.push(ClaimResult {
+                at: format!("{}:{}", c.page.display(), c.line),
+                line: format!("{}:{}", c.file, at.unwrap_or(0)),
+                key: c.key.clone(),
+                status,
+            });
+        }
+        Ok(Coverage::of(results))
     }
 
     /// `lab shell`: boots the lab with its files and steps, then opens a shell in it; the
@@ -817,6 +977,51 @@ impl<'e> Runner<'e> {
         });
         result
     }
+}
+
+/// Reads the output of the settle probe: `jobs=N`, `now=` and `last=` (the container's clock
+/// and the time of the units' last journal line) and `unit NAME=ActiveState/SubState` lines.
+fn settled_from(out: &str, quiet: Duration) -> Option<String> {
+    let mut states = Vec::new();
+    let value = |k: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(k))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+    };
+    if let (Some(now), Some(last)) = (value("now="), value("last=")) {
+        if now - last < quiet.as_secs_f64() {
+            return None;
+        }
+    }
+    for line in out.lines() {
+        if let Some(n) = line.strip_prefix("jobs=") {
+            if n.trim() != "0" {
+                return None;
+            }
+        } else if let Some(rest) = line.strip_prefix("unit ") {
+            let (unit, state) = rest.split_once('=')?;
+            let (active, sub) = state.split_once('/').unwrap_or((state, ""));
+            if matches!(
+                active,
+                "activating" | "deactivating" | "reloading" | "refreshing"
+            ) || sub == "auto-restart"
+            {
+                return None;
+            }
+            states.push(format!("{unit} {active}/{sub}"));
+        }
+    }
+    if !out.lines().any(|l| l.starts_with("jobs=")) {
+        return None;
+    }
+    Some(if states.is_empty() {
+        "systemd had no job queued or running".to_string()
+    } else {
+        format!(
+            "systemd had no job queued or running, the units were settled ({}) and their journal quiet",
+            states.join(", ")
+        )
+    })
 }
 
 fn first_line(s: &str) -> &str {
@@ -907,6 +1112,36 @@ fn build_phase(image: &Image, took: Duration) -> Phase {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settled_means_no_jobs_and_no_unit_in_transition() {
+        assert_eq!(
+            settled_from("jobs=0\nnow=100.0\nlast=90.5\nunit gunicorn=failed/failed\nunit nginx=active/running\n", SETTLE).as_deref(),
+            Some("systemd had no job queued or running, the units were settled (gunicorn failed/failed, nginx active/running) and their journal quiet")
+        );
+        assert_eq!(
+            settled_from("jobs=1\nunit gunicorn=failed/failed\n", SETTLE),
+            None
+        );
+        assert_eq!(
+            settled_from("jobs=0\nunit gunicorn=activating/auto-restart\n", SETTLE),
+            None
+        );
+        assert_eq!(
+            settled_from("jobs=0\nunit gunicorn=activating/start\n", SETTLE),
+            None
+        );
+        // gunicorn logged `Retrying in 1 second.` half a second ago: still busy.
+        assert_eq!(
+            settled_from(
+                "jobs=0\nnow=100.0\nlast=99.5\nunit gunicorn=active/running\n",
+                SETTLE
+            ),
+            None
+        );
+        assert_eq!(settled_from("", SETTLE), None, "no answer is not settled");
+        assert!(settled_from("jobs=0\n", SETTLE).is_some());
+    }
 
     #[test]
     fn base64_matches_the_standard() {
