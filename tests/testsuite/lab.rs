@@ -137,7 +137,7 @@ fn run_with_a_broken_unit_exits_1_and_names_the_failing_checks_in_junit_and_json
         }
     }
     assert_eq!(root.as_deref(), Some("testsuites"));
-    assert_eq!(cases, 16, "{xml}");
+    assert_eq!(cases, 17, "{xml}"); // one testcase per check of the lab
     assert_eq!(
         failed,
         ["workers", "worker-respawn", "running-after-restart"],
