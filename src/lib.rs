@@ -22,6 +22,7 @@ mod output;
 mod page;
 pub mod pipeline;
 pub mod project;
+mod proven;
 mod search;
 mod serve;
 mod source;

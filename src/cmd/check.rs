@@ -17,6 +17,11 @@ pub struct CheckArgs {
     /// Treat warnings as findings (exit 1).
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Also fail when a page shows a transcript or claim whose lab result is missing, failing
+    /// or stale (made from another version of the lab or its pages): for CI, after
+    /// `docgen lab test`. Claims the last `lab test` could not prove are warnings.
+    #[arg(long)]
+    pub require_proven: bool,
 }
 
 /// Runs `docgen check`.
@@ -25,7 +30,13 @@ pub fn execute(root: Option<&Path>, args: &CheckArgs) -> anyhow::Result<ExitCode
         Ok(p) => p,
         Err(code) => return Ok(ExitCode::from(code)),
     };
-    let built = pipeline::check(&project)?;
+    let mut built = pipeline::check(&project)?;
+    if args.require_proven {
+        let (labs, _) = docgen_lab::spec::load_all(&project.labs_dir());
+        built
+            .diagnostics
+            .extend(crate::proven::require_proven(&project, &labs));
+    }
     let d = &built.diagnostics;
     eprint!("{}", d.render());
     let failed = d.has_errors() || (args.deny_warnings && d.warning_count() > 0);

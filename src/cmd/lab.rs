@@ -425,8 +425,10 @@ fn run(root: Option<&Path>, a: RunArgs, cancel: &CancelToken) -> anyhow::Result<
     let mut progress = Stderr {
         lang: a.build.lang.clone(),
     };
-    let r = runner.run(&plan, &mut progress)?;
+    let mut r = runner.run(&plan, &mut progress)?;
     if plan.is_base() {
+        let claims = crate::claims::collect(&project, std::slice::from_ref(&spec), Some(&spec.id));
+        r.sources = crate::proven::lab_sources(&spec, &transcripts, &claims).ok();
         if let Err(e) = report::store_last(&project.cache_dir(), &r) {
             eprintln!("warning: cannot store the result: {e:#}");
         }
@@ -490,8 +492,20 @@ fn test(root: Option<&Path>, a: TestArgs, cancel: &CancelToken) -> anyhow::Resul
                 );
             }
         }
+        let sources = crate::proven::lab_sources(s, &mine, &my_claims)?;
+        t.base.sources = Some(sources.clone());
         if let Err(e) = report::store_last(&project.cache_dir(), &t.base) {
             eprintln!("warning: cannot store the result: {e:#}");
+        }
+        if let Some(c) = &t.claims {
+            let stored = report::StoredClaims {
+                sources,
+                at: t.base.started_at.clone(),
+                coverage: c.clone(),
+            };
+            if let Err(e) = report::store_claims(&project.cache_dir(), &s.id, &stored) {
+                eprintln!("warning: cannot store the claims: {e:#}");
+            }
         }
         results.push(t);
     }

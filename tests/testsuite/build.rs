@@ -571,3 +571,19 @@ fn a_transcript_naming_an_unknown_lab_or_check_is_an_error_at_its_fence() {
         .stderr_has("src/index.md:7:1: error: `after=exposur`: lab `hardening` has no check `exposur`")
         .stderr_has("= hint: its checks are: exposure");
 }
+
+/// `check --require-proven` on a fresh clone, before any lab has run: the course's transcripts
+/// and claims are not proven, and the message says which command records the results.
+#[test]
+fn require_proven_fails_before_any_lab_has_run_and_names_the_command() {
+    let book = Book::empty();
+    std::fs::copy(repo_root().join("book.toml"), book.path().join("book.toml")).unwrap();
+    copy_dir(&repo_root().join("content"), &book.path().join("content"));
+    std::os::unix::fs::symlink(repo_root().join("labs"), book.path().join("labs")).unwrap();
+    book.run(&["check"]).code(0);
+    book.run(&["check", "--require-proven"])
+        .code(1)
+        .stderr_has("error: lab `gunicorn-socket` has no recorded result here")
+        .stderr_has("hint: run `docgen lab test gunicorn-socket` (it records the results), then check again")
+        .stderr_has("error: lab `wsgi-settings` has no recorded result here");
+}

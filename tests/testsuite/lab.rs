@@ -531,3 +531,26 @@ fn claims_are_proven_by_declared_or_generated_variants_and_coverage_is_enforced(
     assert_eq!(c["claims"][0]["checks"][0], "exposure");
     assert_eq!(c["claims"][1]["status"], "informational");
 }
+
+/// `check --require-proven` passes once the lab has run the page's transcript, and fails as
+/// stale when the page's transcript changes afterwards.
+#[test]
+fn require_proven_passes_after_a_run_and_fails_when_the_page_changes() {
+    if !docker_or_skip(REAL_LAB) {
+        return;
+    }
+    let book = Book::fixture("lab-security");
+    let page = "# Hardening\n\n```console lab=hardening\n# systemctl is-enabled sleeper  # exit 1\ndisabled\n```\n\n{{#lab hardening}}\n";
+    book.write("src/index.md", page);
+    book.run(&["check", "--require-proven"])
+        .code(1)
+        .stderr_has("has no recorded result here");
+    book.run(&["lab", "run", "hardening"])
+        .code(0)
+        .stderr_has("transcript:src/index.md:3");
+    book.run(&["check", "--require-proven"]).code(0);
+    book.write("src/index.md", &page.replace("is-enabled", "is-enabled --quiet"));
+    book.run(&["check", "--require-proven"])
+        .code(1)
+        .stderr_has("is stale: the lab or its pages changed since");
+}

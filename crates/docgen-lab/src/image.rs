@@ -139,6 +139,28 @@ pub fn build_args(
     args
 }
 
+/// What a lab's stored results were made from: `lab.yaml`, the files of the lab directory, and
+/// `extra` (the pages' transcripts and claims of the lab, as the caller renders them). A stored
+/// result whose hash differs from today's is stale. 16 hex characters.
+pub fn sources_hash(spec: &LabSpec, extra: &[String]) -> anyhow::Result<String> {
+    let mut h = Sha256::new();
+    h.update(b"docgen-lab-sources v1\0");
+    h.update((spec.source.len() as u64).to_le_bytes());
+    h.update(spec.source.as_bytes());
+    for (rel, path) in image_files(&spec.dir)? {
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read `{}`", path.display()))?;
+        h.update(rel.as_bytes());
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(&bytes);
+    }
+    for e in extra {
+        h.update((e.len() as u64).to_le_bytes());
+        h.update(e.as_bytes());
+    }
+    Ok(h.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// The hash of a lab's image inputs (hex, 16 characters in the tag).
 pub fn input_hash(
     spec: &LabSpec,

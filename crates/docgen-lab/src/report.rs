@@ -63,6 +63,10 @@ pub struct CheckResult {
     /// Evidence collected on failure.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<Evidence>,
+    /// What the run was made from (`image::sources_hash`), so a later check can tell a stale
+    /// result; `None` for runs of variants and older records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sources: Option<String>,
 }
 
 impl CheckResult {
@@ -659,6 +663,35 @@ pub fn store_last(cache_dir: &Path, r: &Report) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
+/// The claims of a lab as `lab test` last proved them, with what they were made from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredClaims {
+    /// `image::sources_hash` of the lab and the pages when they were proved.
+    pub sources: String,
+    /// When (RFC 3339).
+    pub at: String,
+    /// The claims.
+    pub coverage: Coverage,
+}
+
+/// Stores the claims `lab test` proved for lab `id` (`claims.json` beside `last.json`).
+pub fn store_claims(cache_dir: &Path, id: &str, claims: &StoredClaims) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let path = cache_dir.join("labs").join(id).join("claims.json");
+    let dir = path.parent().unwrap_or(cache_dir);
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+    let tmp = dir.join(format!(".claims.json.{}", std::process::id()));
+    std::fs::write(&tmp, serde_json::to_string_pretty(claims)?)
+        .with_context(|| format!("cannot write `{}`", tmp.display()))?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write `{}`", path.display()))
+}
+
+/// The claims `lab test` last proved for lab `id`, if recorded.
+pub fn last_claims(cache_dir: &Path, id: &str) -> Option<StoredClaims> {
+    let text = std::fs::read_to_string(cache_dir.join("labs").join(id).join("claims.json")).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
 /// The stored last result of lab `id`, if there is a readable one.
 pub fn last_result(cache_dir: &Path, id: &str) -> Option<Report> {
     let text = std::fs::read_to_string(last_result_path(cache_dir, id)).ok()?;
@@ -735,6 +768,7 @@ mod tests {
             ],
             versions: [("systemd".to_string(), "252".to_string())].into(),
             evidence: vec![],
+            sources: None,
         }
     }
 

@@ -341,6 +341,7 @@ impl<'e> Runner<'e> {
             checks: Vec::new(),
             versions: BTreeMap::new(),
             evidence: Vec::new(),
+            sources: None,
         };
 
         let mut guard = self.start_container(spec, &image)?;
@@ -965,6 +966,7 @@ impl<'e> Runner<'e> {
             checks: Vec::new(),
             versions: BTreeMap::new(),
             evidence: Vec::new(),
+            sources: None,
         };
         let result = self
             .prepare(&guard.id, plan, &files, &mut report, progress)
