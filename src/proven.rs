@@ -60,12 +60,17 @@ pub fn require_proven(project: &Project, labs: &[LabSpec]) -> Vec<Diagnostic> {
         let current = match lab_sources(spec, &transcripts, &claims) {
             Ok(h) => h,
             Err(e) => {
-                out.push(Diagnostic::error(&spec.path, format!("cannot read lab `{id}`: {e:#}")));
+                out.push(Diagnostic::error(
+                    &spec.path,
+                    format!("cannot read lab `{id}`: {e:#}"),
+                ));
                 continue;
             }
         };
         let at = |page: &Path, line: usize, msg: String| {
-            Diagnostic::error(page, msg).at(line, 1, 1).with_hint(run.clone())
+            Diagnostic::error(page, msg)
+                .at(line, 1, 1)
+                .with_hint(run.clone())
         };
         // Transcripts: the last run of the lab as it is.
         match report::last_result(&cache, id) {

@@ -549,7 +549,10 @@ fn require_proven_passes_after_a_run_and_fails_when_the_page_changes() {
         .code(0)
         .stderr_has("transcript:src/index.md:3");
     book.run(&["check", "--require-proven"]).code(0);
-    book.write("src/index.md", &page.replace("is-enabled", "is-enabled --quiet"));
+    book.write(
+        "src/index.md",
+        &page.replace("is-enabled", "is-enabled --quiet"),
+    );
     book.run(&["check", "--require-proven"])
         .code(1)
         .stderr_has("is stale: the lab or its pages changed since");

@@ -158,7 +158,10 @@ pub fn sources_hash(spec: &LabSpec, extra: &[String]) -> anyhow::Result<String> 
         h.update((e.len() as u64).to_le_bytes());
         h.update(e.as_bytes());
     }
-    Ok(h.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect())
+    Ok(h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 /// The hash of a lab's image inputs (hex, 16 characters in the tag).

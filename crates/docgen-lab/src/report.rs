@@ -63,10 +63,6 @@ pub struct CheckResult {
     /// Evidence collected on failure.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<Evidence>,
-    /// What the run was made from (`image::sources_hash`), so a later check can tell a stale
-    /// result; `None` for runs of variants and older records.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sources: Option<String>,
 }
 
 impl CheckResult {
@@ -130,6 +126,10 @@ pub struct Report {
     /// Evidence about the run as a whole (a failed boot).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<Evidence>,
+    /// What the run was made from (`image::sources_hash`), so a later check can tell a stale
+    /// result; `None` for runs of variants and older records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sources: Option<String>,
 }
 
 impl Report {
