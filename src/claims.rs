@@ -6,28 +6,21 @@
 //! `<!-- claim: informational: REASON -->` (not counted) or
 //! `<!-- claim: replace FROM => TO -->` (the break-it edit, instead of removing the line).
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use docgen_lab::claims::Claim;
 use docgen_lab::spec::LabSpec;
-use walkdir::WalkDir;
 
 use crate::markdown::code::parse_info;
 use crate::project::Project;
-use crate::transcripts::{closes, opening_fence};
+use crate::fences;
+use crate::markdown::include::normalize;
 
 /// Every claim in the book's sources on the files of `labs` (of lab `only`, when given), in
 /// page and line order.
 pub fn collect(project: &Project, labs: &[LabSpec], only: Option<&str>) -> Vec<Claim> {
-    let labs_dir = lexical(&project.labs_dir());
-    let mut pages: Vec<PathBuf> = WalkDir::new(project.src_dir())
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.into_path())
-        .filter(|p| p.extension().is_some_and(|x| x == "md"))
-        .collect();
-    pages.sort();
+    let labs_dir = normalize(&project.labs_dir());
+    let pages = fences::pages(project);
     let mut out = Vec::new();
     for path in pages {
         let Ok(text) = std::fs::read_to_string(&path) else {
@@ -51,19 +44,9 @@ pub fn collect(project: &Project, labs: &[LabSpec], only: Option<&str>) -> Vec<C
 fn in_page(shown: &Path, dir: &Path, labs_dir: &Path, text: &str) -> Vec<Claim> {
     let lines: Vec<&str> = text.lines().collect();
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        let Some((fence, info)) = opening_fence(lines[i]) else {
-            i += 1;
-            continue;
-        };
-        let start = i;
-        let mut end = i + 1;
-        while end < lines.len() && !closes(lines[end], &fence) {
-            end += 1;
-        }
-        i = end + 1;
-        if !parse_info(info).is_ok_and(|ci| ci.annotations) {
+    for f in fences::fences(&lines) {
+        let (start, end) = (f.start, f.end);
+        if !parse_info(f.info).is_ok_and(|ci| ci.annotations) {
             continue;
         }
         let body: Vec<&str> = lines[start + 1..end.min(lines.len())]
@@ -78,7 +61,7 @@ fn in_page(shown: &Path, dir: &Path, labs_dir: &Path, text: &str) -> Vec<Claim> 
         else {
             continue;
         };
-        let Ok(rel) = lexical(&dir.join(target.trim()))
+        let Ok(rel) = normalize(&dir.join(target.trim()))
             .strip_prefix(labs_dir)
             .map(Path::to_path_buf)
         else {
@@ -163,21 +146,6 @@ fn unquote(s: &str) -> String {
         .and_then(|r| r.strip_suffix('`'))
         .unwrap_or(t)
         .to_string()
-}
-
-/// `a/b/../c` → `a/c`, without touching the file system.
-fn lexical(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ mod claims;
 pub mod cli;
 mod cmd;
 mod config;
+mod fences;
 mod links;
 pub mod markdown;
 mod nav;

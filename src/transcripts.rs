@@ -4,13 +4,13 @@
 //! exist, `after=` must name one of its checks, and a `$` prompt needs the lab's
 //! `transcripts: { user: ... }`. Problems are diagnostics at the page's line.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use docgen_core::diagnostic::Diagnostic;
 use docgen_lab::spec::LabSpec;
 use docgen_lab::transcript::{self, Transcript};
-use walkdir::WalkDir;
 
+use crate::fences;
 use crate::markdown::code::parse_info;
 use crate::project::Project;
 
@@ -21,16 +21,7 @@ pub fn collect(
     labs: &[LabSpec],
     only: Option<&str>,
 ) -> (Vec<Transcript>, Vec<Diagnostic>) {
-    let src = project.src_dir();
-    let mut pages: Vec<PathBuf> = WalkDir::new(&src)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.into_path())
-        .filter(|p| p.extension().is_some_and(|x| x == "md"))
-        .collect();
-    pages.sort();
+    let pages = fences::pages(project);
     let mut out = Vec::new();
     let mut diags = Vec::new();
     for path in pages {
@@ -56,25 +47,14 @@ pub fn collect(
 fn in_page(shown: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Transcript> {
     let lines: Vec<&str> = text.lines().collect();
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        let Some((fence, info)) = opening_fence(lines[i]) else {
-            i += 1;
-            continue;
-        };
-        let start = i;
-        let mut end = i + 1;
-        while end < lines.len() && !closes(lines[end], &fence) {
-            end += 1;
-        }
-        i = end + 1;
-        let Ok(ci) = parse_info(info) else { continue };
+    for f in fences::fences(&lines) {
+        let Ok(ci) = parse_info(f.info) else { continue };
         let Some(lab) = ci.lab else { continue };
-        let body = lines[start + 1..end.min(lines.len())].join("\n");
-        match transcript::parse_block(&body, start + 2) {
+        let body = lines[f.start + 1..f.end].join("\n");
+        match transcript::parse_block(&body, f.start + 2) {
             Ok(commands) => out.push(Transcript {
                 page: shown.to_path_buf(),
-                line: start + 1,
+                line: f.start + 1,
                 lab,
                 after: ci.after,
                 commands,
@@ -88,24 +68,6 @@ fn in_page(shown: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Transcr
         }
     }
     out
-}
-
-/// ```` ```console lab=x ```` → the fence (its character and length) and the info string.
-pub(crate) fn opening_fence(line: &str) -> Option<(String, &str)> {
-    let t = line.trim_start();
-    if line.len() - t.len() > 3 {
-        return None;
-    }
-    let c = t.chars().next().filter(|c| *c == '`' || *c == '~')?;
-    let n = t.chars().take_while(|x| *x == c).count();
-    (n >= 3).then(|| (c.to_string().repeat(n), t[n..].trim()))
-}
-
-pub(crate) fn closes(line: &str, fence: &str) -> bool {
-    let t = line.trim();
-    t.starts_with(fence)
-        && t.trim_start_matches(fence.chars().next().unwrap_or('`'))
-            .is_empty()
 }
 
 fn check_against_labs(t: &Transcript, labs: &[LabSpec], text: &str, diags: &mut Vec<Diagnostic>) {
