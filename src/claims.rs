@@ -6,15 +6,15 @@
 //! `<!-- claim: informational: REASON -->` (not counted) or
 //! `<!-- claim: replace FROM => TO -->` (the break-it edit, instead of removing the line).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use docgen_lab::claims::Claim;
 use docgen_lab::spec::LabSpec;
 
-use crate::markdown::code::parse_info;
-use crate::project::Project;
 use crate::fences;
+use crate::markdown::code::parse_info;
 use crate::markdown::include::normalize;
+use crate::project::Project;
 
 /// Every claim in the book's sources on the files of `labs` (of lab `only`, when given), in
 /// page and line order.

@@ -68,7 +68,9 @@ fn opening_fence(line: &str) -> Option<(String, &str)> {
 
 fn closes(line: &str, fence: &str) -> bool {
     let t = line.trim();
-    t.starts_with(fence) && t.trim_start_matches(fence.chars().next().unwrap_or('`')).is_empty()
+    t.starts_with(fence)
+        && t.trim_start_matches(fence.chars().next().unwrap_or('`'))
+            .is_empty()
 }
 
 #[cfg(test)]
