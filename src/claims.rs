@@ -14,29 +14,25 @@ use docgen_lab::spec::LabSpec;
 use crate::fences;
 use crate::markdown::code::parse_info;
 use crate::markdown::include::normalize;
-use crate::project::Project;
 
-/// Every claim in the book's sources on the files of `labs` (of lab `only`, when given), in
-/// page and line order.
-pub fn collect(project: &Project, labs: &[LabSpec], only: Option<&str>) -> Vec<Claim> {
-    let labs_dir = normalize(&project.labs_dir());
-    let pages = fences::pages(project);
-    let mut out = Vec::new();
-    for path in pages {
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        let shown = path.strip_prefix(&project.root).unwrap_or(&path);
-        let dir = path.parent().unwrap_or(Path::new("."));
-        for c in in_page(shown, dir, &labs_dir, &text) {
-            let known = labs
-                .iter()
-                .any(|l| l.id == c.lab && l.files.iter().any(|f| f.src == c.file));
-            if known && only.map_or(true, |id| id == c.lab) {
-                out.push(c);
-            }
-        }
-    }
+/// The claims of one page (at `path`, shown as `shown`) on the files of `labs` (of lab `only`,
+/// when given), in line order.
+pub fn of_page(
+    shown: &Path,
+    path: &Path,
+    labs_dir: &Path,
+    text: &str,
+    labs: &[&LabSpec],
+    only: Option<&str>,
+) -> Vec<Claim> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut out = in_page(shown, dir, labs_dir, text);
+    out.retain(|c| {
+        let known = labs
+            .iter()
+            .any(|l| l.id == c.lab && l.files.iter().any(|f| f.src == c.file));
+        known && only.map_or(true, |id| id == c.lab)
+    });
     out
 }
 

@@ -12,7 +12,45 @@ use docgen_lab::report::{self, CheckStatus};
 use docgen_lab::spec::LabSpec;
 use docgen_lab::transcript::Transcript;
 
+use crate::markdown::include::normalize;
 use crate::project::Project;
+
+/// What the pages claim about the labs: their transcripts and the claims of their annotations,
+/// and the problems found in the transcripts.
+#[derive(Debug, Default)]
+pub struct PageProofs {
+    /// Every transcript, in page and line order.
+    pub transcripts: Vec<Transcript>,
+    /// Every claim on a lab file, in page and line order.
+    pub claims: Vec<Claim>,
+    /// Malformed transcripts, and ones that name a missing lab, check or user.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads every page of the book once for its transcripts and claims of `labs` (of lab `only`,
+/// when given).
+pub fn scan(project: &Project, labs: &[LabSpec], only: Option<&str>) -> PageProofs {
+    let labs: Vec<&LabSpec> = labs.iter().collect();
+    let labs_dir = normalize(&project.labs_dir());
+    let mut proofs = PageProofs::default();
+    for path in crate::fences::pages(project) {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let shown = path.strip_prefix(&project.root).unwrap_or(&path);
+        proofs.transcripts.extend(crate::transcripts::of_page(
+            shown,
+            &text,
+            &labs,
+            only,
+            &mut proofs.diagnostics,
+        ));
+        proofs.claims.extend(crate::claims::of_page(
+            shown, &path, &labs_dir, &text, &labs, only,
+        ));
+    }
+    proofs
+}
 
 /// What a lab's recorded results must have been made from: the lab and the pages' transcripts
 /// and claims of it.
@@ -39,8 +77,11 @@ pub fn lab_sources(
 /// or stale (errors), and for each claim the last `lab test` could not prove (warnings).
 pub fn require_proven(project: &Project, labs: &[LabSpec]) -> Vec<Diagnostic> {
     let cache = project.cache_dir();
-    let (transcripts, mut out) = crate::transcripts::collect(project, labs, None);
-    let claims = crate::claims::collect(project, labs, None);
+    let PageProofs {
+        transcripts,
+        claims,
+        diagnostics: mut out,
+    } = scan(project, labs, None);
     for spec in labs {
         let ts: Vec<&Transcript> = transcripts.iter().filter(|t| t.lab == spec.id).collect();
         let cs: Vec<&Claim> = claims

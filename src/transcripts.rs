@@ -2,7 +2,8 @@
 //! (```` ```console lab=gunicorn-socket after=http-nginx ````) in the book's Markdown sources,
 //! parsed into the lab harness's [`Transcript`]s and checked against the labs: the lab must
 //! exist, `after=` must name one of its checks, and a `$` prompt needs the lab's
-//! `transcripts: { user: ... }`. Problems are diagnostics at the page's line.
+//! `transcripts: { user: ... }`. Problems are diagnostics at the page's line. The build checks
+//! the pages it has loaded; `proven::scan` reads the pages for the lab commands.
 
 use std::path::Path;
 
@@ -12,35 +13,22 @@ use docgen_lab::transcript::{self, Transcript};
 
 use crate::fences;
 use crate::markdown::code::parse_info;
-use crate::project::Project;
 
-/// Every transcript in the book's sources (of lab `only`, when given), in path and line order,
-/// and the problems found.
-pub fn collect(
-    project: &Project,
-    labs: &[LabSpec],
+/// The transcripts of one page (`shown`: its path as diagnostics name it) that name lab
+/// `only` (any lab when `None`), each checked against `labs`; problems go to `diags`.
+pub fn of_page(
+    shown: &Path,
+    text: &str,
+    labs: &[&LabSpec],
     only: Option<&str>,
-) -> (Vec<Transcript>, Vec<Diagnostic>) {
-    let pages = fences::pages(project);
-    let mut out = Vec::new();
-    let mut diags = Vec::new();
-    for path in pages {
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        let shown = path
-            .strip_prefix(&project.root)
-            .unwrap_or(&path)
-            .to_path_buf();
-        for t in in_page(&shown, &text, &mut diags) {
-            if only.is_some_and(|id| id != t.lab) {
-                continue;
-            }
-            check_against_labs(&t, labs, &text, &mut diags);
-            out.push(t);
-        }
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Transcript> {
+    let mut out = in_page(shown, text, diags);
+    out.retain(|t| only.map_or(true, |id| id == t.lab));
+    for t in &out {
+        check_against_labs(t, labs, text, diags);
     }
-    (out, diags)
+    out
 }
 
 /// The transcripts of one page.
@@ -70,7 +58,7 @@ fn in_page(shown: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Transcr
     out
 }
 
-fn check_against_labs(t: &Transcript, labs: &[LabSpec], text: &str, diags: &mut Vec<Diagnostic>) {
+fn check_against_labs(t: &Transcript, labs: &[&LabSpec], text: &str, diags: &mut Vec<Diagnostic>) {
     let at = |msg: String, hint: String| {
         Diagnostic::error(&t.page, msg)
             .at(t.line, 1, 3)

@@ -12,7 +12,7 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use super::{discover_or_report, EXIT_ERROR, EXIT_FINDINGS};
 use crate::project::Project;
-use crate::transcripts;
+use crate::proven::{self, PageProofs};
 use docgen_lab::engine::{self, CliEngine, Engine};
 use docgen_lab::image::BuildInputs;
 use docgen_lab::report::{self, CheckStatus, Report};
@@ -234,19 +234,19 @@ fn sweep(engine: &dyn Engine) {
     }
 }
 
-/// The book's transcripts of the `labs` (all of one lab when `only` names it); an error that
-/// lists every problem when a transcript is malformed or names what does not exist.
-fn transcripts_of(
+/// The pages' transcripts and claims of the `labs` (of one lab when `only` names it); an
+/// error that lists every problem when a transcript is malformed or names what does not exist.
+fn proofs_of(
     project: &Project,
     labs: &[LabSpec],
     only: Option<&str>,
-) -> anyhow::Result<Vec<Transcript>> {
-    let (found, diags) = transcripts::collect(project, labs, only);
-    if diags.iter().any(|d| d.is_error()) {
-        let text: Vec<String> = diags.iter().map(ToString::to_string).collect();
+) -> anyhow::Result<PageProofs> {
+    let proofs = proven::scan(project, labs, only);
+    if proofs.diagnostics.iter().any(|d| d.is_error()) {
+        let text: Vec<String> = proofs.diagnostics.iter().map(ToString::to_string).collect();
         bail!("invalid transcripts\n\n{}", text.join("\n\n"));
     }
-    Ok(found)
+    Ok(proofs)
 }
 
 fn load_lab(project: &Project, name: &str) -> anyhow::Result<LabSpec> {
@@ -411,11 +411,12 @@ fn run(root: Option<&Path>, a: RunArgs, cancel: &CancelToken) -> anyhow::Result<
     sweep(&engine);
     let runner = Runner::new(&engine, cancel.clone(), settings);
     // The page's transcripts prove the lab as it is, not a variant or someone's own file.
-    let transcripts = if variant.is_none() && with.is_empty() {
-        transcripts_of(&project, std::slice::from_ref(&spec), Some(&spec.id))?
+    let proofs = if variant.is_none() && with.is_empty() {
+        proofs_of(&project, std::slice::from_ref(&spec), Some(&spec.id))?
     } else {
-        Vec::new()
+        PageProofs::default()
     };
+    let transcripts = proofs.transcripts;
     let plan = Plan {
         spec: &spec,
         variant,
@@ -427,8 +428,7 @@ fn run(root: Option<&Path>, a: RunArgs, cancel: &CancelToken) -> anyhow::Result<
     };
     let mut r = runner.run(&plan, &mut progress)?;
     if plan.is_base() {
-        let claims = crate::claims::collect(&project, std::slice::from_ref(&spec), Some(&spec.id));
-        r.sources = crate::proven::lab_sources(&spec, &transcripts, &claims).ok();
+        r.sources = proven::lab_sources(&spec, &transcripts, &proofs.claims).ok();
         if let Err(e) = report::store_last(&project.cache_dir(), &r) {
             eprintln!("warning: cannot store the result: {e:#}");
         }
@@ -461,8 +461,11 @@ fn test(root: Option<&Path>, a: TestArgs, cancel: &CancelToken) -> anyhow::Resul
             specs
         }
     };
-    let transcripts = transcripts_of(&project, &specs, a.name.as_deref())?;
-    let claims = crate::claims::collect(&project, &specs, a.name.as_deref());
+    let PageProofs {
+        transcripts,
+        claims,
+        ..
+    } = proofs_of(&project, &specs, a.name.as_deref())?;
     let min_coverage = project.config.labs.min_claim_coverage;
     if let Some(m) = min_coverage.filter(|m| !(0.0..=1.0).contains(m)) {
         bail!("[labs] min-claim-coverage = {m} in book.toml is not a share from 0.0 to 1.0 (0.9 means 90%)");
@@ -492,7 +495,7 @@ fn test(root: Option<&Path>, a: TestArgs, cancel: &CancelToken) -> anyhow::Resul
                 );
             }
         }
-        let sources = crate::proven::lab_sources(s, &mine, &my_claims)?;
+        let sources = proven::lab_sources(s, &mine, &my_claims)?;
         t.base.sources = Some(sources.clone());
         if let Err(e) = report::store_last(&project.cache_dir(), &t.base) {
             eprintln!("warning: cannot store the result: {e:#}");

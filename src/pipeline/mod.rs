@@ -126,13 +126,6 @@ fn build_with(
         LabIndex::load(&project.labs_dir(), &project.cache_dir(), &project.config);
     timings.mark("labs");
     diagnostics.extend(lab_diags);
-    if !labs.labs.is_empty() {
-        // A transcript (```console lab=ID) must name a lab, a check of it, and a user.
-        let specs: Vec<_> = labs.labs.values().map(|l| l.spec.clone()).collect();
-        let (_, transcript_diags) = crate::transcripts::collect(project, &specs, None);
-        diagnostics.extend(transcript_diags);
-        timings.mark("transcripts");
-    }
     let languages = load::plan_languages(project);
 
     // Load every language first: a page's language switcher needs to know which pages every
@@ -150,6 +143,16 @@ fn build_with(
         .map(|l| l.code.as_str())
         .zip(built_paths)
         .collect();
+    if !labs.labs.is_empty() {
+        // A transcript (```console lab=ID) must name a lab, a check of it, and a user: checked
+        // on the pages already loaded, not read again.
+        let specs: Vec<&docgen_lab::spec::LabSpec> = labs.labs.values().map(|l| &l.spec).collect();
+        let mut found = Vec::new();
+        for (_, page) in sources.iter().flat_map(|s| &s.jobs) {
+            crate::transcripts::of_page(&page.display_path, &page.text, &specs, None, &mut found);
+        }
+        diagnostics.extend(found);
+    }
     load::check_translations(
         &project.root,
         &languages,

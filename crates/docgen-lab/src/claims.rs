@@ -119,7 +119,7 @@ impl Coverage {
 /// The 1-based line of each claim in its file, found as the page places its annotations: the
 /// first line containing the key at or after the line of the block's previous annotation, else
 /// the first from the top. `None` when no line has it.
-pub fn locate(claims: &[Claim], text: &str) -> Vec<Option<usize>> {
+pub fn locate(claims: &[&Claim], text: &str) -> Vec<Option<usize>> {
     let lines: Vec<&str> = text.lines().collect();
     let mut out = Vec::new();
     let mut from = 0;
@@ -217,8 +217,9 @@ mod tests {
             claim(20, "WantedBy="),
             claim(21, "[Unit]"),
         ];
+        let refs: Vec<&Claim> = cs.iter().collect();
         assert_eq!(
-            locate(&cs, unit),
+            locate(&refs, unit),
             vec![Some(1), Some(4), Some(5), Some(6), None, Some(7), Some(1)]
         );
     }

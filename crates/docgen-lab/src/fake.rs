@@ -675,4 +675,53 @@ variants:
         let e = runner.run(&bad, &mut Silent).unwrap_err().to_string();
         assert!(e.starts_with("--with nope.service=...: `nope.service` is not one of the files lab `demo` installs"), "{e}");
     }
+
+    /// `systemd-security` through the runner: the probe is sent to the container, its output
+    /// judged, and a variant that drops the unit's sandbox fails the check with the score.
+    #[test]
+    fn systemd_security_runs_through_the_runner_and_a_variant_exposes_the_unit() {
+        let d = tempfile::tempdir().unwrap();
+        let spec = lab(
+            d.path(),
+            "checks:
+  - { id: exposure, title: { vi: x, en: x }, systemd-security: app.service, max-exposure: 5.0 }
+variants:
+  - name: no-sandbox
+    edits: [{ file: app.service, remove: User=app }]
+    fails: [exposure]
+",
+        );
+        let fake = FakeEngine::new(|s: &mut State, script: &str| {
+            if !script.starts_with("systemd-analyze security") {
+                return unit_driven(s, script);
+            }
+            let unit = s
+                .files
+                .get("/etc/systemd/system/app.service")
+                .cloned()
+                .unwrap_or_default();
+            let score = if unit.contains("User=app") {
+                "4.1 OK"
+            } else {
+                "9.6 UNSAFE"
+            };
+            ok(&format!(
+                "\u{2717} User=/DynamicUser=  Service runs as root  0.4\n\u{2192} Overall exposure level for app.service: {score} :-)\n"
+            ))
+        });
+        let runner = Runner::new(&fake, CancelToken::new(), settings(d.path()));
+        let t = runner.test(&spec, &[], &[], &mut Silent).unwrap();
+        assert!(t.ok, "{t:#?}");
+        assert_eq!(
+            t.base.checks[0].seen,
+            "exposure 4.1 OK; costliest: User=/DynamicUser= 0.4"
+        );
+        let broken = &t.variants[0].report.checks[0];
+        assert_eq!(broken.kind, "systemd-security");
+        assert!(broken.seen.starts_with("exposure 9.6 UNSAFE"), "{broken:?}");
+        assert!(fake
+            .calls()
+            .iter()
+            .any(|c| c.contains("systemd-analyze security --no-pager app.service")));
+    }
 }

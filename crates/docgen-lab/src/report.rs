@@ -652,15 +652,27 @@ pub fn last_result_path(cache_dir: &Path, id: &str) -> PathBuf {
 
 /// Stores `r` as the last result of its lab (atomically: temp file + rename).
 pub fn store_last(cache_dir: &Path, r: &Report) -> anyhow::Result<PathBuf> {
-    use anyhow::Context;
     let path = last_result_path(cache_dir, &r.lab);
-    let dir = path.parent().unwrap_or(cache_dir);
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
-    let tmp = dir.join(format!(".last.json.{}", std::process::id()));
-    let json = serde_json::to_string_pretty(r)?;
-    std::fs::write(&tmp, json).with_context(|| format!("cannot write `{}`", tmp.display()))?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write `{}`", path.display()))?;
+    write_json_atomic(&path, r)?;
     Ok(path)
+}
+
+/// Writes `value` as pretty JSON to `path` through a temp file and a rename, so a reader never
+/// sees half a file.
+fn write_json_atomic(path: &Path, value: &impl Serialize) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = dir.join(format!(".{name}.{}", std::process::id()));
+    std::fs::write(&tmp, serde_json::to_string_pretty(value)?)
+        .with_context(|| format!("cannot write `{}`", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write `{}`", path.display()))
+}
+
+/// Where the claims `lab test` last proved for lab `id` are stored.
+fn claims_path(cache_dir: &Path, id: &str) -> PathBuf {
+    cache_dir.join("labs").join(id).join("claims.json")
 }
 
 /// The claims of a lab as `lab test` last proved them, with what they were made from.
@@ -676,19 +688,12 @@ pub struct StoredClaims {
 
 /// Stores the claims `lab test` proved for lab `id` (`claims.json` beside `last.json`).
 pub fn store_claims(cache_dir: &Path, id: &str, claims: &StoredClaims) -> anyhow::Result<()> {
-    use anyhow::Context;
-    let path = cache_dir.join("labs").join(id).join("claims.json");
-    let dir = path.parent().unwrap_or(cache_dir);
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
-    let tmp = dir.join(format!(".claims.json.{}", std::process::id()));
-    std::fs::write(&tmp, serde_json::to_string_pretty(claims)?)
-        .with_context(|| format!("cannot write `{}`", tmp.display()))?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write `{}`", path.display()))
+    write_json_atomic(&claims_path(cache_dir, id), claims)
 }
 
 /// The claims `lab test` last proved for lab `id`, if recorded.
 pub fn last_claims(cache_dir: &Path, id: &str) -> Option<StoredClaims> {
-    let text = std::fs::read_to_string(cache_dir.join("labs").join(id).join("claims.json")).ok()?;
+    let text = std::fs::read_to_string(claims_path(cache_dir, id)).ok()?;
     serde_json::from_str(&text).ok()
 }
 

@@ -876,8 +876,7 @@ impl<'e> Runner<'e> {
         for (file, cs) in by_file {
             let text = std::fs::read_to_string(spec.dir.join(file)).unwrap_or_default();
             let lines: Vec<&str> = text.lines().collect();
-            let owned: Vec<Claim> = cs.iter().map(|c| (*c).clone()).collect();
-            for (c, at) in cs.into_iter().zip(claims::locate(&owned, &text)) {
+            for (c, at) in cs.iter().zip(claims::locate(&cs, &text)) {
                 let line = at.and_then(|n| lines.get(n - 1)).unwrap_or(&"").to_string();
                 ordered.push((c, at, line));
             }

@@ -68,11 +68,6 @@ pub struct KindDef {
     pub parse: fn(&mut Fields<'_>) -> Option<Box<dyn Kind>>,
 }
 
-/// The registry entry called `name`.
-pub fn kind_def(name: &str) -> Option<&'static KindDef> {
-    KINDS.iter().find(|k| k.name == name)
-}
-
 /// What one check kind does. Implementations are plain data (the parsed fields); everything
 /// that touches the container goes through the probe script and its output.
 pub trait Kind: fmt::Debug + Send + Sync + Any {
