@@ -422,6 +422,7 @@ fn run(root: Option<&Path>, a: RunArgs, cancel: &CancelToken) -> anyhow::Result<
         variant,
         with,
         transcripts: &transcripts,
+        first_failure: false,
     };
     let mut progress = Stderr {
         lang: a.build.lang.clone(),
@@ -547,6 +548,7 @@ fn shell(root: Option<&Path>, a: ShellArgs, cancel: &CancelToken) -> anyhow::Res
             variant,
             with,
             transcripts: &[],
+            first_failure: false,
         },
         &mut Stderr {
             lang: a.build.lang.clone(),

@@ -379,7 +379,10 @@ impl Engine for CliEngine {
         // The restart ends the session's shell; the next exec starts a new one.
         self.sessions.end(container);
         let mut c = self.cmd();
-        c.args(["restart", "-t", "20", container]);
+        // Ten seconds for a clean shutdown (systemd takes well under one here), then SIGKILL, as
+        // a hard reset would: gunicorn 23 sometimes hangs in its SIGTERM handler ("reentrant
+        // call" while logging), and a longer grace only made such a run slower.
+        c.args(["restart", "-t", "10", container]);
         let out = process::run(
             &mut c,
             Run {

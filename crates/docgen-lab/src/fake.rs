@@ -521,6 +521,48 @@ variants:
         assert_eq!(r.checks[1].expected, "exit 0");
     }
 
+    /// `holds`: a port that a crashing server binds for a moment passes one probe, then fails;
+    /// with `holds` the check fails, without it the same flap would pass it.
+    #[test]
+    fn holds_refuses_a_pass_that_does_not_last() {
+        let d = tempfile::tempdir().unwrap();
+        let spec = lab(
+            d.path(),
+            "checks:
+  - { id: flap, title: { vi: a, en: a }, command: probe-flap, within: 400ms, holds: 200ms }
+  - { id: steady, title: { vi: a, en: a }, command: probe-steady, within: 2s, holds: 200ms }
+  - { id: lucky, title: { vi: a, en: a }, command: probe-flap2, within: 2s }
+",
+        );
+        let fake = FakeEngine::new(|s, script| {
+            let n = s.attempts.get(script).copied().unwrap_or(0);
+            match script {
+                "probe-flap" | "probe-flap2" if n == 1 => ok("up"),
+                "probe-steady" if n >= 2 => ok("up"),
+                _ => ExecOutput { code: 1, ..ok("") },
+            }
+        });
+        let runner = Runner::new(&fake, CancelToken::new(), settings(d.path()));
+        let r = runner.run(&Plan::base(&spec), &mut Silent).unwrap();
+        assert_eq!(
+            r.checks[0].status,
+            CheckStatus::Failed,
+            "a one-probe pass does not hold"
+        );
+        assert_eq!(r.checks[1].status, CheckStatus::Passed);
+        assert!(
+            r.checks[1].duration_ms >= 200,
+            "{}",
+            r.checks[1].duration_ms
+        );
+        assert!(r.checks[1].attempts >= 3, "{}", r.checks[1].attempts);
+        assert_eq!(
+            r.checks[2].status,
+            CheckStatus::Passed,
+            "without holds one pass is enough"
+        );
+    }
+
     #[test]
     fn a_check_that_never_passes_fails_at_its_deadline_not_before() {
         let d = tempfile::tempdir().unwrap();
@@ -659,6 +701,7 @@ variants:
             variant: None,
             with: vec![("app.service".into(), mine)],
             transcripts: &[],
+            first_failure: false,
         };
         let r = runner.run(&plan, &mut Silent).unwrap();
         assert_eq!(r.failed_checks(), ["enabled", "socket"]);
@@ -671,6 +714,7 @@ variants:
             variant: None,
             with: vec![("nope.service".into(), d.path().join("mine.service"))],
             transcripts: &[],
+            first_failure: false,
         };
         let e = runner.run(&bad, &mut Silent).unwrap_err().to_string();
         assert!(e.starts_with("--with nope.service=...: `nope.service` is not one of the files lab `demo` installs"), "{e}");

@@ -146,6 +146,15 @@ impl Report {
             .map(|c| c.id.clone())
             .collect()
     }
+
+    /// The checks that ran and failed (not the skipped ones): what caught a claim's variant.
+    pub fn caught_by(&self) -> Vec<String> {
+        self.checks
+            .iter()
+            .filter(|c| c.status == CheckStatus::Failed)
+            .map(|c| c.id.clone())
+            .collect()
+    }
 }
 
 /// The verdict of one variant in `lab test`.

@@ -92,8 +92,9 @@ pub struct Settings {
     pub poll: Duration,
     /// Deadline of one probe.
     pub probe_timeout: Duration,
-    /// Stop waiting for a failing check once the system has settled and the check has seen
-    /// the same for this long (see [`Runner::settled`]); `None`: wait to the deadline.
+    /// Stop waiting for a failing check once it has seen the same answer twice and the system
+    /// has settled, its units' journal quiet this long (see [`Runner::settled`]); `None`: wait
+    /// to the deadline.
     pub settle: Option<Duration>,
 }
 
@@ -112,8 +113,8 @@ impl Settings {
     }
 }
 
-/// How long a failing check must see the same result, with the system settled, before the
-/// runner stops waiting for it.
+/// How long the units' journal must have been quiet (with no systemd job and no unit in
+/// transition) before a failing check that saw the same answer twice stops waiting.
 pub const SETTLE: Duration = Duration::from_millis(1500);
 
 /// What to run: a lab, maybe a variant, maybe with some files replaced.
@@ -127,6 +128,9 @@ pub struct Plan<'a> {
     pub with: Vec<(String, PathBuf)>,
     /// The book's proven transcripts for this lab, run in the base run only.
     pub transcripts: &'a [Transcript],
+    /// Stop at the first failing check and skip the rest: a claim's generated variant needs
+    /// one check to catch it, not the full list.
+    pub first_failure: bool,
 }
 
 impl<'a> Plan<'a> {
@@ -137,6 +141,7 @@ impl<'a> Plan<'a> {
             variant: None,
             with: Vec::new(),
             transcripts: &[],
+            first_failure: false,
         }
     }
 
@@ -503,16 +508,28 @@ impl<'e> Runner<'e> {
             }
             return Ok(());
         }
-        let out = self.exec(c, &evidence::versions_script(&spec.versions))?;
-        report.versions = evidence::parse_versions(&out.stdout);
+        // The versions belong to the lab as it is (the page's stamp shows them); a variant runs
+        // the same image, so it does not ask again.
+        if plan.variant.is_none() {
+            let out = self.exec(c, &evidence::versions_script(&spec.versions))?;
+            report.versions = evidence::parse_versions(&out.stdout);
+        }
         // Transcripts belong to the lab as it is: a variant breaks it on purpose.
         let transcripts: &[Transcript] = if plan.variant.is_none() {
             plan.transcripts
         } else {
             &[]
         };
+        let mut stopped = false;
         for check in &spec.checks {
+            if stopped {
+                let r = skipped(check, "the run stopped at the first failing check");
+                progress.event(&Event::Check(&r));
+                report.checks.push(r);
+                continue;
+            }
             let r = self.check(c, spec, check, progress)?;
+            stopped = plan.first_failure && !r.passed();
             progress.event(&Event::Check(&r));
             report.checks.push(r);
             for t in transcripts
@@ -742,25 +759,38 @@ impl<'e> Runner<'e> {
         // The same failing result since when; what ended the wait early, if anything did.
         let mut same_since: Option<(String, Instant)> = None;
         let mut ended_early: Option<String> = None;
+        // Since when it has passed on every probe, for `holds`.
+        let mut passing_since: Option<Instant> = None;
         let verdict = loop {
             result.attempts += 1;
             let out = self.exec(c, &probe)?;
             let v = check.kind.judge(&out, &JudgeContext { killed: &killed });
-            if v.passed || Instant::now() + self.settings.poll > deadline {
+            if v.passed {
+                let since = *passing_since.get_or_insert_with(Instant::now);
+                match check.holds {
+                    Some(hold) if since.elapsed() < hold => {
+                        self.sleep(self.settings.poll)?;
+                        continue;
+                    }
+                    _ => break v,
+                }
+            }
+            passing_since = None;
+            if Instant::now() + self.settings.poll > deadline {
                 break v;
             }
             match (&same_since, self.settings.settle) {
-                (Some((seen, since)), Some(settle)) if *seen == v.seen => {
-                    if since.elapsed() >= settle {
-                        if let Some(why) = self.settled(c, &units)? {
-                            ended_early = Some(format!(
-                                "stopped waiting after {:.1}s of {:.1}s: {why}, and the check saw the same for {:.1}s",
-                                t.elapsed().as_secs_f64(),
-                                within.as_secs_f64(),
-                                since.elapsed().as_secs_f64()
-                            ));
-                            break v;
-                        }
+                // The same answer twice in a row, and the system settled: nothing is left
+                // that could change it (the journal's quiet time covers a retrying service).
+                (Some((seen, since)), Some(_)) if *seen == v.seen => {
+                    if let Some(why) = self.settled(c, &units)? {
+                        ended_early = Some(format!(
+                            "stopped waiting after {:.1}s of {:.1}s: {why}, and the check saw the same on every probe for {:.1}s",
+                            t.elapsed().as_secs_f64(),
+                            within.as_secs_f64(),
+                            since.elapsed().as_secs_f64()
+                        ));
+                        break v;
                     }
                 }
                 _ => same_since = Some((v.seen.clone(), Instant::now())),
@@ -851,7 +881,16 @@ impl<'e> Runner<'e> {
         }
         let mut test = LabTest::new(base, variants);
         if !claims.is_empty() {
-            test.claims = Some(self.prove_claims(spec, claims, &test.variants, progress)?);
+            // Only a check that passes on the lab as it is can prove anything by failing.
+            let passing: Vec<String> = test
+                .base
+                .checks
+                .iter()
+                .filter(|c| c.passed())
+                .map(|c| c.id.clone())
+                .collect();
+            test.claims =
+                Some(self.prove_claims(spec, claims, &test.variants, &passing, progress)?);
         }
         Ok(test)
     }
@@ -863,6 +902,7 @@ impl<'e> Runner<'e> {
         spec: &LabSpec,
         claims: &[Claim],
         declared: &[VariantTest],
+        passing: &[String],
         progress: &mut dyn Progress,
     ) -> anyhow::Result<Coverage> {
         let mut results = Vec::new();
@@ -908,15 +948,18 @@ impl<'e> Runner<'e> {
                             let r = self.run(
                                 &Plan {
                                     variant: Some(&v),
+                                    first_failure: true,
                                     ..Plan::base(spec)
                                 },
                                 progress,
                             )?;
-                            generated.insert(v.name.clone(), r.failed_checks());
+                            generated.insert(v.name.clone(), r.caught_by());
                         }
                         (v.name.clone(), generated[&v.name].clone())
                     }
                 };
+                let failed: Vec<String> =
+                    failed.into_iter().filter(|f| passing.contains(f)).collect();
                 if failed.is_empty() {
                     ClaimStatus::Unproven { variant }
                 } else {

@@ -138,6 +138,7 @@ mod tests {
             enabled: None,
             active: Some(true),
             failed: None,
+            tasks: None,
         };
         let units = ["nginx".to_string()];
         let script = evidence_script(&units, &["/var/log/nginx/error.log".into()], &service);

@@ -21,6 +21,7 @@ pub mod file;
 pub mod group;
 pub mod http;
 pub mod journal;
+pub mod listens;
 pub mod nginx_test;
 pub mod port;
 pub mod processes;
@@ -46,6 +47,7 @@ pub static KINDS: &[KindDef] = &[
     group::DEF,
     processes::DEF,
     port::DEF,
+    listens::DEF,
     http::DEF,
     command::DEF,
     journal::DEF,

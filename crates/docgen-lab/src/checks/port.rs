@@ -81,6 +81,15 @@ impl Kind for Port {
 
 /// `(address, port)` of every listening TCP socket in `/proc/net/tcp{,6}` text.
 fn listening_tcp(text: &str) -> Vec<(String, u16)> {
+    tcp_listeners(text)
+        .into_iter()
+        .map(|(a, p, _)| (a, p))
+        .collect()
+}
+
+/// `(address, port, inode)` of every listening TCP socket in `/proc/net/tcp{,6}` text; the
+/// inode ties a socket to the processes holding it (`/proc/PID/fd`).
+pub(super) fn tcp_listeners(text: &str) -> Vec<(String, u16, u64)> {
     text.lines()
         .filter_map(|l| {
             let f: Vec<&str> = l.split_whitespace().collect();
@@ -89,7 +98,8 @@ fn listening_tcp(text: &str) -> Vec<(String, u16)> {
             }
             let (addr, port) = f[1].split_once(':')?;
             let port = u16::from_str_radix(port, 16).ok()?;
-            Some((decode_addr(addr)?, port))
+            let inode = f.get(9).and_then(|i| i.parse().ok()).unwrap_or(0);
+            Some((decode_addr(addr)?, port, inode))
         })
         .collect()
 }

@@ -1,5 +1,10 @@
-//! `service: UNIT` with `enabled`, `active`, `failed`: a systemd unit's state, as
-//! `systemctl is-enabled`, `is-active` and `is-failed` report it.
+//! `service: UNIT` with `enabled`, `active`, `failed`, `tasks`: a systemd unit's state, as
+//! `systemctl is-enabled`, `is-active` and `is-failed` report it, and the number of tasks in its
+//! cgroup (the `Tasks:` line of `systemctl status`).
+//!
+//! `tasks` is what makes `active` mean "serving" for a pre-fork server: a gunicorn that cannot
+//! bind retries for seconds while systemd already says `active`, but it is one task, not a
+//! master and its workers.
 
 use std::any::Any;
 
@@ -9,7 +14,7 @@ use crate::exec::ExecOutput;
 
 pub(super) const DEF: KindDef = KindDef {
     name: "service",
-    fields: &["enabled", "active", "failed"],
+    fields: &["enabled", "active", "failed", "tasks"],
     key_is_also_a_field: false,
     parse,
 };
@@ -25,16 +30,19 @@ pub struct Service {
     pub active: Option<bool>,
     /// `systemctl is-failed` says failed.
     pub failed: Option<bool>,
+    /// The unit's cgroup holds exactly this many tasks (processes and threads).
+    pub tasks: Option<u32>,
 }
 
 fn parse(f: &mut Fields<'_>) -> Option<Box<dyn Kind>> {
     let unit = f.key("a unit name");
     let (enabled, active, failed) = (f.flag("enabled"), f.flag("active"), f.flag("failed"));
-    if enabled.is_none() && active.is_none() && failed.is_none() {
+    let tasks = f.get("tasks", "a whole number");
+    if enabled.is_none() && active.is_none() && failed.is_none() && tasks.is_none() {
         let id = f.id().to_string();
         f.error(
             &id,
-            "a service check needs `enabled`, `active` or `failed`",
+            "a service check needs `enabled`, `active`, `failed` or `tasks`",
             "",
         );
     }
@@ -43,6 +51,7 @@ fn parse(f: &mut Fields<'_>) -> Option<Box<dyn Kind>> {
         enabled,
         active,
         failed,
+        tasks,
     })
 }
 
@@ -56,7 +65,8 @@ impl Kind for Service {
         format!(
             "echo \"enabled=$(systemctl is-enabled {u} 2>&1 | head -n1)\"; \
              echo \"active=$(systemctl is-active {u} 2>&1 | head -n1)\"; \
-             echo \"failed=$(systemctl is-failed {u} 2>&1 | head -n1)\""
+             echo \"failed=$(systemctl is-failed {u} 2>&1 | head -n1)\"; \
+             echo \"tasks=$(systemctl show -p TasksCurrent --value {u} 2>&1 | head -n1)\""
         )
     }
 
@@ -78,12 +88,21 @@ impl Kind for Service {
             ok &= (get("failed") == "failed") == want;
             exp.push(if want { "failed" } else { "not failed" }.to_string());
         }
-        let seen = format!(
+        if let Some(want) = self.tasks {
+            // `[not set]` (no cgroup, a stopped unit) or an old systemd's huge "unknown" value
+            // do not parse, and are not the count wanted.
+            ok &= get("tasks").parse::<u32>().ok() == Some(want);
+            exp.push(format!("{want} tasks"));
+        }
+        let mut seen = format!(
             "is-enabled: {}, is-active: {}, is-failed: {}",
             get("enabled"),
             get("active"),
             get("failed")
         );
+        if self.tasks.is_some() {
+            seen.push_str(&format!(", tasks: {}", get("tasks")));
+        }
         Verdict::new(ok, exp.join(", "), seen)
     }
 
@@ -108,6 +127,7 @@ mod tests {
             enabled: Some(true),
             active: Some(true),
             failed: None,
+            tasks: None,
         };
         assert!(
             judge(
@@ -125,5 +145,23 @@ mod tests {
             v.seen,
             "is-enabled: static, is-active: active, is-failed: active"
         );
+    }
+
+    #[test]
+    fn tasks_make_active_mean_serving() {
+        let kind = Service {
+            unit: "gunicorn".into(),
+            enabled: None,
+            active: Some(true),
+            failed: None,
+            tasks: Some(4),
+        };
+        assert!(judge(&kind, &out("active=active\ntasks=4\n")).passed);
+        // A master still retrying its bind: active, but alone.
+        let v = judge(&kind, &out("active=active\ntasks=1\n"));
+        assert!(!v.passed);
+        assert_eq!(v.expected, "active, 4 tasks");
+        assert!(v.seen.ends_with("tasks: 1"), "{}", v.seen);
+        assert!(!judge(&kind, &out("active=inactive\ntasks=[not set]\n")).passed);
     }
 }

@@ -137,6 +137,9 @@ pub struct Check {
     pub explains: Option<String>,
     /// Poll until this deadline; `None`: one attempt.
     pub within: Option<Duration>,
+    /// Once passing, it must keep passing on every probe for this long (a port that a crashing
+    /// server binds for a moment is not "listening"); a failure in between starts it over.
+    pub holds: Option<Duration>,
     /// An action run just before the check.
     pub before: Option<Action>,
     /// What is checked, and how (one of [`checks::KINDS`]).

@@ -63,6 +63,8 @@ pub(super) struct RawCheck {
     #[serde(default)]
     pub(super) within: Option<String>,
     #[serde(default)]
+    pub(super) holds: Option<String>,
+    #[serde(default)]
     pub(super) before: Option<RawAction>,
     /// The kind's key and its fields, read by the kind (see `checks::KINDS`).
     #[serde(flatten)]

@@ -380,7 +380,7 @@ pub(super) fn validate(
 const DURATION_HINT: &str = "write a number with a unit: 500ms, 10s, 2m";
 
 /// The keys every check takes besides its kind's.
-const COMMON_KEYS: &str = "id, title, explains, within and before";
+const COMMON_KEYS: &str = "id, title, explains, within, holds and before";
 
 fn check_from_raw(cx: &mut Ctx<'_>, i: usize, c: RawCheck) -> Option<Check> {
     let id = c.id.clone();
@@ -479,6 +479,23 @@ fn check_from_raw(cx: &mut Ctx<'_>, i: usize, c: RawCheck) -> Option<Check> {
             }
         },
     };
+    let holds = match &c.holds {
+        None => None,
+        Some(w) => match parse_duration(w) {
+            Some(d) => Some(d),
+            None => {
+                cx.err(
+                    "checks",
+                    i,
+                    w,
+                    format!("check `{id}`: `{w}` is not a duration"),
+                    DURATION_HINT,
+                );
+                ok = false;
+                None
+            }
+        },
+    };
     let before = match c.before {
         None => None,
         Some(a) => match action_from_raw(a) {
@@ -510,6 +527,7 @@ fn check_from_raw(cx: &mut Ctx<'_>, i: usize, c: RawCheck) -> Option<Check> {
         title: c.title,
         explains: c.explains,
         within,
+        holds,
         before,
         kind,
     })
