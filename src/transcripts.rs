@@ -39,14 +39,48 @@ fn in_page(shown: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Transcr
         let Ok(ci) = parse_info(f.info) else { continue };
         let Some(lab) = ci.lab else { continue };
         let body = lines[f.start + 1..f.end].join("\n");
+        let at_fence = |msg: String, hint: &str| {
+            Diagnostic::error(shown, msg)
+                .at(f.start + 1, 1, lines[f.start].chars().count().max(1))
+                .with_source_from(text)
+                .with_hint(hint)
+        };
+        let recorded = match ci.output.as_deref() {
+            None => false,
+            Some("recorded") => true,
+            Some(other) => {
+                diags.push(at_fence(
+                    format!("`output={other}`: the only value is `output=recorded`"),
+                    "`output=recorded` fills the output in from the lab's last run; without it, the lines under each command are what the run must print",
+                ));
+                continue;
+            }
+        };
         match transcript::parse_block(&body, f.start + 2) {
-            Ok(commands) => out.push(Transcript {
-                page: shown.to_path_buf(),
-                line: f.start + 1,
-                lab,
-                after: ci.after,
-                commands,
-            }),
+            Ok(commands) => {
+                if recorded {
+                    if let Some(c) = commands.iter().find(|c| !c.expect.is_empty()) {
+                        diags.push(
+                            Diagnostic::error(
+                                shown,
+                                format!("`$ {}` has output lines, but the block's output is recorded", c.run),
+                            )
+                            .at(c.line + 1, 1, lines.get(c.line).map_or(1, |l| l.chars().count().max(1)))
+                            .with_source_from(text)
+                            .with_hint("with `output=recorded` the block holds only the commands: remove the output lines, or remove `output=recorded` to have the run compare them"),
+                        );
+                        continue;
+                    }
+                }
+                out.push(Transcript {
+                    page: shown.to_path_buf(),
+                    line: f.start + 1,
+                    lab,
+                    after: ci.after,
+                    recorded,
+                    commands,
+                })
+            }
             Err((line, msg)) => diags.push(
                 Diagnostic::error(shown, msg)
                     .at(line, 1, lines.get(line - 1).map_or(1, |l| l.chars().count().max(1)))
@@ -111,6 +145,30 @@ mod tests {
         assert_eq!((ts[0].line, ts[0].after.as_deref()), (3, Some("up")));
         assert_eq!(ts[0].commands[0].line, 4);
         assert_eq!(ts[0].commands[0].expect, vec!["active"]);
+    }
+
+    #[test]
+    fn recorded_blocks_hold_only_commands() {
+        let page = "```console lab=demo output=recorded\n$ systemctl status app\n```\n\n```console lab=demo output=recorded\n$ ps\nPID\n```\n\n```console lab=demo output=live\n$ ps\n```\n";
+        let mut diags = Vec::new();
+        let ts = in_page(Path::new("p.md"), page, &mut diags);
+        assert_eq!(ts.len(), 1);
+        assert!(ts[0].recorded);
+        let msgs: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
+        assert!(
+            msgs[0].starts_with(
+                "p.md:7:1: error: `$ ps` has output lines, but the block's output is recorded"
+            ),
+            "{}",
+            msgs[0]
+        );
+        assert!(
+            msgs[1].starts_with(
+                "p.md:10:1: error: `output=live`: the only value is `output=recorded`"
+            ),
+            "{}",
+            msgs[1]
+        );
     }
 
     #[test]

@@ -39,6 +39,11 @@ pub struct CodeInfo {
     pub lab: Option<String>,
     /// `after=CHECK`: where in the lab's checks the transcript runs.
     pub after: Option<String>,
+    /// `output=recorded`: the transcript's output comes from its last run, not the source.
+    pub output: Option<String>,
+    /// The `server-only` flag: commands for a real server (apt, copying files into place) that
+    /// no lab runs; the page says so instead of showing them as proven.
+    pub server_only: bool,
 }
 
 /// Parses an info string. Accepts `lang key="v" flag`, `lang,key=v` and `lang {key="v"}`.
@@ -81,12 +86,14 @@ pub fn parse_info(info: &str) -> Result<CodeInfo, String> {
                 "hl_lines" | "hl-lines" | "highlight" => ci.hl_lines = parse_ranges(v)?,
                 "lab" => ci.lab = Some(v.to_string()),
                 "after" => ci.after = Some(v.to_string()),
+                "output" => ci.output = Some(v.to_string()),
                 // Other attributes belong to other tools (mdBook's `edition=`, ...).
                 _ => {}
             },
             None => match tok.as_str() {
                 "annotations" | "annotate" => ci.annotations = true,
                 "nocopy" => ci.nocopy = true,
+                "server-only" => ci.server_only = true,
                 _ if i == 0 => ci.lang = Some(tok),
                 // mdBook's flags (`ignore`, `editable`, `should_panic` ...) are accepted.
                 _ => {}
@@ -158,6 +165,18 @@ pub struct CodeLabels<'a> {
     pub transcript: &'a str,
 }
 
+/// What the labs say about one block: a transcript's state and stamp, and per annotation the
+/// marker's class and the proof line of its claim (see [`super::proof`]).
+#[derive(Debug, Default)]
+pub struct BlockProof {
+    /// A transcript's `data-proof` (`passed`, `failed`, `stale`, `missing`).
+    pub state: Option<&'static str>,
+    /// The stamp under the caption (HTML), or a `server-only` block's note (text).
+    pub stamp: Option<String>,
+    /// Per annotation, in order: the marker's extra class and its proof line (HTML).
+    pub claims: Vec<(&'static str, Option<String>)>,
+}
+
 /// Renders a code block. `id` is unique in the page; `lines_of_anns` are from
 /// [`place_annotations`].
 pub fn render(
@@ -167,6 +186,7 @@ pub fn render(
     anns: &[Annotation],
     ann_lines: &[usize],
     labels: &CodeLabels<'_>,
+    proof: &BlockProof,
 ) -> String {
     let lang = info.lang.as_deref();
     let lines = highlight_lines(code, lang);
@@ -174,8 +194,12 @@ pub fn render(
     match &info.lab {
         // A transcript: `docgen lab run LAB` runs its commands and compares their output.
         Some(lab) => html.push_str(&format!(
-            "<figure class=\"code-block transcript\" id=\"{id}\" data-proven=\"{}\">",
-            escape(lab)
+            "<figure class=\"code-block transcript\" id=\"{id}\" data-proven=\"{}\" data-proof=\"{}\">",
+            escape(lab),
+            proof.state.unwrap_or("missing")
+        )),
+        None if info.server_only => html.push_str(&format!(
+            "<figure class=\"code-block server-only\" id=\"{id}\">"
         )),
         None => html.push_str(&format!("<figure class=\"code-block\" id=\"{id}\">")),
     }
@@ -190,6 +214,18 @@ pub fn render(
             labels.transcript,
             escape(lab)
         ));
+    }
+    if info.lab.is_some() {
+        if let Some(stamp) = &proof.stamp {
+            html.push_str(stamp);
+        }
+    } else if info.server_only {
+        if let Some(note) = &proof.stamp {
+            html.push_str(&format!(
+                "<p class=\"proof-stamp server-only-note\">{}</p>",
+                escape(note)
+            ));
+        }
     }
     html.push_str("<div class=\"code-wrap\">");
     let lang_attr = lang.map(escape).unwrap_or_else(|| "text".into());
@@ -225,10 +261,15 @@ pub fn render(
         for (k, (a, &line)) in anns.iter().zip(ann_lines).enumerate() {
             let num = k + 1;
             let slot = slot_of_line.entry(line).or_insert(0usize);
+            let (class, proof_html) = proof
+                .claims
+                .get(k)
+                .map_or(("", None), |(c, h)| (*c, h.as_deref()));
             html.push_str(&format!(
-                "<span class=\"ann\" style=\"--ann-line:{line};--ann-slot:{slot}\"><a class=\"ann-marker\" href=\"#{id}-ann-{num}\" aria-label=\"{} {num}\" aria-describedby=\"{id}-pop-{num}\">{num}</a><span class=\"ann-pop\" role=\"tooltip\" id=\"{id}-pop-{num}\">{}</span></span>",
+                "<span class=\"ann\" style=\"--ann-line:{line};--ann-slot:{slot}\"><a class=\"ann-marker{class}\" href=\"#{id}-ann-{num}\" aria-label=\"{} {num}\" aria-describedby=\"{id}-pop-{num}\">{num}</a><span class=\"ann-pop\" role=\"tooltip\" id=\"{id}-pop-{num}\">{}{}</span></span>",
                 escape(labels.annotation),
-                a.html
+                a.html,
+                proof_html.unwrap_or("")
             ));
             *slot += 1;
         }
@@ -245,10 +286,12 @@ pub fn render(
         html.push_str("<ol class=\"annotations\">");
         for (k, a) in anns.iter().enumerate() {
             let num = k + 1;
+            let proof_html = proof.claims.get(k).and_then(|(_, h)| h.as_deref());
             html.push_str(&format!(
-                "<li id=\"{id}-ann-{num}\" value=\"{num}\"><code class=\"ann-key\">{}</code> {}</li>",
+                "<li id=\"{id}-ann-{num}\" value=\"{num}\"><code class=\"ann-key\">{}</code> {}{}</li>",
                 escape(&a.key),
-                a.html
+                a.html,
+                proof_html.unwrap_or("")
             ));
         }
         html.push_str("</ol>");

@@ -11,6 +11,7 @@ pub(crate) mod code;
 mod diagram;
 pub mod highlight;
 pub(crate) mod include;
+pub mod proof;
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -123,7 +124,15 @@ fn options() -> Options {
 
 /// Renders expanded Markdown. `map` leads offsets back to `page_text` (the page file) for
 /// diagnostics about `display`.
-pub fn render(md: &str, map: &SourceMap, page_text: &str, display: &Path, lang: &str) -> Rendered {
+/// `proofs` are the labs' recorded results for the page's transcripts and annotations.
+pub fn render(
+    md: &str,
+    map: &SourceMap,
+    page_text: &str,
+    display: &Path,
+    lang: &str,
+    proofs: &proof::ProofIndex,
+) -> Rendered {
     let labels = BodyLabels::for_language(lang);
     let events: Vec<(Event<'_>, std::ops::Range<usize>)> =
         Parser::new_ext(md, options()).into_offset_iter().collect();
@@ -275,6 +284,34 @@ pub fn render(md: &str, map: &SourceMap, page_text: &str, display: &Path, lang: 
                         )),
                     }
                 }
+                // The labs' word on this block: a transcript's stamp (and recorded output), an
+                // annotation's claim; looked up by the page line of the fence or the item.
+                let page_line = |offset: usize| {
+                    let at = map.to_page(offset).min(page_text.len());
+                    page_text[..at].matches('\n').count() + 1
+                };
+                let mut block_proof = code::BlockProof::default();
+                if let Some(lab) = &info.lab {
+                    let key = format!("{}:{}", display.display(), page_line(range.start));
+                    let p = proofs.transcripts.get(&key);
+                    let recorded = info.output.as_deref() == Some("recorded");
+                    if recorded {
+                        if let Some(p) = p {
+                            code = proof::with_outputs(&code, &p.outputs);
+                        }
+                    }
+                    block_proof.state = Some(proof::transcript_state(p));
+                    block_proof.stamp = Some(proof::transcript_stamp(lab, p, recorded, lang));
+                } else if info.server_only {
+                    block_proof.stamp = Some(proof::server_only_note(lang).to_string());
+                }
+                for (_, rg) in &anns {
+                    let key = format!("{}:{}", display.display(), page_line(rg.start));
+                    let p = proofs.claims.get(&key);
+                    block_proof
+                        .claims
+                        .push((proof::marker_class(p), proof::claim_html(p, lang)));
+                }
                 push_text(&mut r.sections, &code);
                 let plain: Vec<code::Annotation> = anns.into_iter().map(|(a, _)| a).collect();
                 let html = code::render(
@@ -288,6 +325,7 @@ pub fn render(md: &str, map: &SourceMap, page_text: &str, display: &Path, lang: 
                         annotation: labels.annotation,
                         transcript: labels.transcript,
                     },
+                    &block_proof,
                 );
                 r.ids.insert(block_id);
                 out.push(Event::Html(CowStr::from(html)));
@@ -563,7 +601,14 @@ mod tests {
     use super::*;
 
     fn r(md: &str) -> Rendered {
-        render(md, &SourceMap::default(), md, Path::new("p.md"), "en")
+        render(
+            md,
+            &SourceMap::default(),
+            md,
+            Path::new("p.md"),
+            "en",
+            &proof::ProofIndex::default(),
+        )
     }
 
     #[test]

@@ -101,13 +101,22 @@ pub struct CacheStats {
 }
 
 /// The key of a page's rendering.
-pub(crate) fn key(lang: &str, display: &Path, text: &str, expanded: &str, nav_title: &str) -> u128 {
+/// `proofs` is the digest of the labs' results the page may show (`ProofIndex::digest`).
+pub(crate) fn key(
+    lang: &str,
+    display: &Path,
+    text: &str,
+    expanded: &str,
+    nav_title: &str,
+    proofs: u128,
+) -> u128 {
     hash_parts([
         lang.as_bytes(),
         display.as_os_str().as_encoded_bytes(),
         text.as_bytes(),
         expanded.as_bytes(),
         nav_title.as_bytes(),
+        &proofs.to_le_bytes()[..],
     ])
 }
 
@@ -223,19 +232,20 @@ mod tests {
 
     #[test]
     fn keys_differ_when_any_input_does() {
-        let base = key("en", Path::new("src/a.md"), "# A\n", "# A\n", "A");
+        let base = key("en", Path::new("src/a.md"), "# A\n", "# A\n", "A", 0);
         assert_eq!(
             base,
-            key("en", Path::new("src/a.md"), "# A\n", "# A\n", "A")
+            key("en", Path::new("src/a.md"), "# A\n", "# A\n", "A", 0)
         );
         for other in [
-            key("vi", Path::new("src/a.md"), "# A\n", "# A\n", "A"),
-            key("en", Path::new("src/b.md"), "# A\n", "# A\n", "A"),
-            key("en", Path::new("src/a.md"), "# B\n", "# A\n", "A"),
-            key("en", Path::new("src/a.md"), "# A\n", "# B\n", "A"),
-            key("en", Path::new("src/a.md"), "# A\n", "# A\n", "B"),
+            key("vi", Path::new("src/a.md"), "# A\n", "# A\n", "A", 0),
+            key("en", Path::new("src/b.md"), "# A\n", "# A\n", "A", 0),
+            key("en", Path::new("src/a.md"), "# B\n", "# A\n", "A", 0),
+            key("en", Path::new("src/a.md"), "# A\n", "# B\n", "A", 0),
+            key("en", Path::new("src/a.md"), "# A\n", "# A\n", "B", 0),
+            key("en", Path::new("src/a.md"), "# A\n", "# A\n", "A", 1),
             // Bytes moved across a boundary.
-            key("en", Path::new("src/a.md"), "# A\n#", " A\n", "A"),
+            key("en", Path::new("src/a.md"), "# A\n#", " A\n", "A", 0),
         ] {
             assert_ne!(base, other);
         }

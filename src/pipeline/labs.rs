@@ -18,6 +18,8 @@ use crate::markdown::include::Expander;
 pub struct LabIndex {
     /// Lab id → its spec and last recorded result.
     pub labs: BTreeMap<String, LabInfo>,
+    /// What the labs' results say about the pages' transcripts and annotations.
+    pub proofs: crate::markdown::proof::ProofIndex,
 }
 
 /// One lab, as a page shows it.

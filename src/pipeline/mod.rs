@@ -12,6 +12,7 @@ mod files;
 mod labs;
 mod load;
 mod print;
+mod proofs;
 mod render;
 mod whole_book;
 
@@ -122,8 +123,9 @@ fn build_with(
     let mut inputs = vec![project.root.join("book.toml")];
     let templates = Templates::load(project.theme_dir().as_deref())?;
     timings.mark("templates");
-    let (labs, lab_diags) =
+    let (mut labs, lab_diags) =
         LabIndex::load(&project.labs_dir(), &project.cache_dir(), &project.config);
+    labs.proofs = proofs::index(project, &labs);
     timings.mark("labs");
     diagnostics.extend(lab_diags);
     let languages = load::plan_languages(project);

@@ -320,6 +320,7 @@ fn render_page(
                 &p.text,
                 &expanded.text,
                 nav_title,
+                env.labs.proofs.digest,
             ),
         )
     });
@@ -332,6 +333,7 @@ fn render_page(
                 &p.text,
                 &p.display_path,
                 &lang.code,
+                &env.labs.proofs,
             );
             let title = p
                 .front

@@ -11,7 +11,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::support::{
-    containers_with, docgen_command, docker_or_skip, repo_root, skip, Book, Need, Run,
+    containers_with, docgen_command, docker_or_skip, repo_root, skip, strip_tags, unescape_html,
+    Book, Need, Run,
 };
 
 /// What the tests here would do with an engine, for the skip message.
@@ -555,4 +556,72 @@ fn require_proven_passes_after_a_run_and_fails_when_the_page_changes() {
     book.run(&["check", "--require-proven"])
         .code(1)
         .stderr_has("is stale: the lab or its pages changed since");
+}
+
+/// The page shows what is proven: a transcript's stamp (passed, the day, the versions), a
+/// recorded output filled in from the run, each annotation's claim with the check that proved
+/// it; and, once the page changes, the same results marked stale. Before any run, the page
+/// says how to record them instead of showing an output nobody saw.
+#[test]
+fn pages_show_stamps_recorded_outputs_and_claims_and_mark_them_stale() {
+    if !docker_or_skip(REAL_LAB) {
+        return;
+    }
+    let book = Book::fixture("lab-security");
+    let page = "# Hardening\n\n```console lab=hardening output=recorded\n# systemctl cat sleeper\n```\n\n```console lab=hardening\n# systemctl is-enabled sleeper  # exit 1\ndisabled\n```\n\n```ini title=\"sleeper.service\" annotations\n{{#include ../labs/hardening/sleeper.service}}\n```\n\n1. `ExecStart=`: what the service runs.\n2. `DynamicUser=yes`: a user made for the run. <!-- claim: informational: the sandbox as a whole is what the exposure check scores -->\n\n{{#lab hardening}}\n";
+    book.write("src/index.md", page);
+    book.run(&["build"]).code(0);
+    let html = book.output("index.html");
+    assert!(
+        html.contains("data-proof=\"missing\"")
+            && html.contains("output not recorded yet: run <code>docgen lab run hardening</code>"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("ExecStart=/bin/sleep infinity\n"),
+        "no output nobody saw"
+    );
+
+    book.run(&["lab", "test", "hardening"]).code(0);
+    book.run(&["build"]).code(0);
+    let html = book.output("index.html");
+    let last: serde_json::Value =
+        serde_json::from_str(&book.read("target/docgen/labs/hardening/last.json")).unwrap();
+    let day = &last["started_at"].as_str().unwrap()[..10];
+    let systemd = last["versions"]["systemd"].as_str().unwrap_or("");
+    assert_eq!(html.matches("data-proof=\"passed\"").count(), 2, "{html}");
+    assert!(
+        html.contains(&format!(
+            "✓ passed, output recorded · <time datetime=\"{day}\">{day}</time>"
+        )),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("systemd {systemd}")),
+        "the versions of the run: {html}"
+    );
+    // The recorded output is what `systemctl cat` printed in the lab: the installed unit.
+    let text = strip_tags(&unescape_html(&html));
+    assert!(
+        text.contains("# /etc/systemd/system/sleeper.service"),
+        "{text}"
+    );
+    assert!(
+        html.contains("<span class=\"proof proof-proven\">✓ proven: removing this line fails <code>exposure</code>"),
+        "{html}"
+    );
+    assert!(html.contains("class=\"ann-marker proof-proven\""), "{html}");
+    assert!(html.contains("proof proof-informational"), "{html}");
+
+    // The lab changes: the same results, marked stale.
+    let spec = book.read("labs/hardening/lab.yaml");
+    book.write(
+        "labs/hardening/lab.yaml",
+        &spec.replace("at most 2.0 (OK)", "at most 2.0 (OK) "),
+    );
+    book.run(&["build"]).code(0);
+    let html = book.output("index.html");
+    assert_eq!(html.matches("data-proof=\"stale\"").count(), 2, "{html}");
+    assert!(html.contains("proof proof-stale"), "{html}");
+    assert!(text.contains("# /etc/systemd/system/sleeper.service"));
 }

@@ -63,6 +63,10 @@ pub struct CheckResult {
     /// Evidence collected on failure.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<Evidence>,
+    /// A recorded transcript's (`output=recorded`): what each command printed, in order, for
+    /// the page to show.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outputs: Vec<String>,
 }
 
 impl CheckResult {
@@ -645,6 +649,7 @@ fn claims_report(base: &Report, c: &Coverage) -> Report {
                 action: None,
                 explains: None,
                 evidence: Vec::new(),
+                outputs: Vec::new(),
             }
         })
         .collect();
@@ -762,6 +767,7 @@ mod tests {
                 title: "systemctl status gunicorn".into(),
                 text: "Active: inactive (dead)".into(),
             }],
+            outputs: Vec::new(),
         };
         Report {
             lab: "demo".into(),

@@ -566,16 +566,21 @@ impl<'e> Runner<'e> {
             action: None,
             explains: None,
             evidence: Vec::new(),
+            outputs: Vec::new(),
         };
         let user = spec.transcript_user.as_deref().unwrap_or("root");
         for cmd in &t.commands {
             let out = self.exec(c, &transcript::script(cmd, user))?;
             let at = format!("{}:{}", t.page.display(), cmd.line);
-            let shown = !cmd.expect.is_empty();
+            let shown = !cmd.expect.is_empty() && !t.recorded;
             let output_ok = !shown || transcript::matches(&cmd.expect, &out.stdout);
+            if t.recorded {
+                result.outputs.push(out.stdout.trim_end().to_string());
+            }
             if out.code == cmd.exit && output_ok {
                 continue;
             }
+            result.outputs.clear();
             result.status = CheckStatus::Failed;
             result.expected = format!(
                 "`{}` exits {}{}",
@@ -735,6 +740,7 @@ impl<'e> Runner<'e> {
             action: check.before.as_ref().map(Action::describe),
             explains: check.explains.clone(),
             evidence: Vec::new(),
+            outputs: Vec::new(),
         };
         if let Some(action) = &check.before {
             progress.event(&Event::Action {
@@ -1085,6 +1091,7 @@ fn skipped(check: &Check, why: &str) -> CheckResult {
         action: None,
         explains: check.explains.clone(),
         evidence: Vec::new(),
+        outputs: Vec::new(),
     }
 }
 

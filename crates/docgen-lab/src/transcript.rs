@@ -15,7 +15,9 @@
 //! ```
 //!
 //! A command with no output lines shown passes when it exits as expected; one with output must
-//! also print exactly those lines (trailing spaces and blank lines at the end aside). The
+//! also print exactly those lines (trailing spaces and blank lines at the end aside). A block
+//! marked `output=recorded` shows no output in the source: the run records what each command
+//! printed, and the site shows that, with the date and versions of the run. The
 //! book's pages are scanned by the `docgen` crate, which hands the parsed blocks here; the
 //! runner runs them in a base run (never in a break-it variant), after the check the block
 //! names with `after=CHECK` or else after all checks.
@@ -35,6 +37,9 @@ pub struct Transcript {
     pub lab: String,
     /// The check after which it runs; `None`: after every check.
     pub after: Option<String>,
+    /// `output=recorded`: the page shows no output of its own; the run records what each
+    /// command printed and the site shows that. Only exit codes are compared.
+    pub recorded: bool,
     /// Its commands, in order.
     pub commands: Vec<Command>,
 }
