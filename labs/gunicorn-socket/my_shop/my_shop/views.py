@@ -12,3 +12,14 @@ def index(request):
         f"settings={settings.SETTINGS_MODULE}\n"
     )
     return HttpResponse(body, content_type="text/plain; charset=utf-8")
+
+
+def headers(request):
+    """What Django sees of the request nginx forwarded: the headers the nginx site sets."""
+    meta = request.META
+    body = (
+        f"host={meta.get('HTTP_HOST', '')}\n"
+        f"x-forwarded-for={meta.get('HTTP_X_FORWARDED_FOR', '')}\n"
+        f"x-forwarded-proto={meta.get('HTTP_X_FORWARDED_PROTO', '')}\n"
+    )
+    return HttpResponse(body, content_type="text/plain; charset=utf-8")
