@@ -77,6 +77,7 @@ fn in_page(shown: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Transcr
                     line: f.start + 1,
                     lab,
                     after: ci.after,
+                    variant: ci.variant,
                     recorded,
                     commands,
                 })
@@ -110,6 +111,15 @@ fn check_against_labs(t: &Transcript, labs: &[&LabSpec], text: &str, diags: &mut
         ));
         return;
     };
+    if let Some(v) = &t.variant {
+        if !spec.variants.iter().any(|x| &x.name == v) {
+            let names: Vec<&str> = spec.variants.iter().map(|x| x.name.as_str()).collect();
+            diags.push(at(
+                format!("`variant={v}`: lab `{}` has no variant `{v}`", t.lab),
+                format!("its variants are: {}", names.join(", ")),
+            ));
+        }
+    }
     if let Some(after) = &t.after {
         if spec.check(after).is_none() {
             let ids: Vec<&str> = spec.checks.iter().map(|c| c.id.as_str()).collect();

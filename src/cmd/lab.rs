@@ -410,8 +410,9 @@ fn run(root: Option<&Path>, a: RunArgs, cancel: &CancelToken) -> anyhow::Result<
     let engine = connect(Some(&project), &a.engine, cancel)?;
     sweep(&engine);
     let runner = Runner::new(&engine, cancel.clone(), settings);
-    // The page's transcripts prove the lab as it is, not a variant or someone's own file.
-    let proofs = if variant.is_none() && with.is_empty() {
+    // The page's transcripts prove the lab as it is (or the variant they name), not someone's
+    // own file.
+    let proofs = if with.is_empty() {
         proofs_of(&project, std::slice::from_ref(&spec), Some(&spec.id))?
     } else {
         PageProofs::default()
@@ -430,7 +431,21 @@ fn run(root: Option<&Path>, a: RunArgs, cancel: &CancelToken) -> anyhow::Result<
     let mut r = runner.run(&plan, &mut progress)?;
     if plan.is_base() {
         r.sources = proven::lab_sources(&spec, &transcripts, &proofs.claims).ok();
-        if let Err(e) = report::store_last(&project.cache_dir(), &r) {
+        // The variants' transcripts ran in the last `lab test`; their results still hold when
+        // nothing changed since, so the stored result keeps them.
+        let mut stored = r.clone();
+        if let Some(prev) = report::last_result(&project.cache_dir(), &spec.id) {
+            if prev.sources.is_some() && prev.sources == stored.sources {
+                let kept: Vec<_> = prev
+                    .checks
+                    .into_iter()
+                    .filter(|c| c.kind == "transcript")
+                    .filter(|c| !stored.checks.iter().any(|s| s.id == c.id))
+                    .collect();
+                stored.checks.extend(kept);
+            }
+        }
+        if let Err(e) = report::store_last(&project.cache_dir(), &stored) {
             eprintln!("warning: cannot store the result: {e:#}");
         }
     }
@@ -498,7 +513,18 @@ fn test(root: Option<&Path>, a: TestArgs, cancel: &CancelToken) -> anyhow::Resul
         }
         let sources = proven::lab_sources(s, &mine, &my_claims)?;
         t.base.sources = Some(sources.clone());
-        if let Err(e) = report::store_last(&project.cache_dir(), &t.base) {
+        // The stored result also carries the transcripts that ran in variants, for the pages.
+        let mut stored = t.base.clone();
+        for v in &t.variants {
+            stored.checks.extend(
+                v.report
+                    .checks
+                    .iter()
+                    .filter(|c| c.kind == "transcript")
+                    .cloned(),
+            );
+        }
+        if let Err(e) = report::store_last(&project.cache_dir(), &stored) {
             eprintln!("warning: cannot store the result: {e:#}");
         }
         if let Some(c) = &t.claims {

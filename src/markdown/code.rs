@@ -41,6 +41,11 @@ pub struct CodeInfo {
     pub after: Option<String>,
     /// `output=recorded`: the transcript's output comes from its last run, not the source.
     pub output: Option<String>,
+    /// `variant=NAME`: the transcript runs in that break-it variant of its lab.
+    pub variant: Option<String>,
+    /// `not-run="REASON"`: a block no lab runs, and why (a server started in the foreground,
+    /// a command on the host); the page says so.
+    pub not_run: Option<String>,
     /// The `server-only` flag: commands for a real server (apt, copying files into place) that
     /// no lab runs; the page says so instead of showing them as proven.
     pub server_only: bool,
@@ -87,6 +92,8 @@ pub fn parse_info(info: &str) -> Result<CodeInfo, String> {
                 "lab" => ci.lab = Some(v.to_string()),
                 "after" => ci.after = Some(v.to_string()),
                 "output" => ci.output = Some(v.to_string()),
+                "variant" => ci.variant = Some(v.to_string()),
+                "not-run" => ci.not_run = Some(v.to_string()),
                 // Other attributes belong to other tools (mdBook's `edition=`, ...).
                 _ => {}
             },
@@ -163,6 +170,8 @@ pub struct CodeLabels<'a> {
     pub annotation: &'a str,
     /// The caption of a transcript, before the lab's id.
     pub transcript: &'a str,
+    /// Before a variant's name in that caption: "broken on purpose in variant".
+    pub transcript_variant: &'a str,
 }
 
 /// What the labs say about one block: a transcript's state and stamp, and per annotation the
@@ -198,7 +207,7 @@ pub fn render(
             escape(lab),
             proof.state.unwrap_or("missing")
         )),
-        None if info.server_only => html.push_str(&format!(
+        None if info.server_only || info.not_run.is_some() => html.push_str(&format!(
             "<figure class=\"code-block server-only\" id=\"{id}\">"
         )),
         None => html.push_str(&format!("<figure class=\"code-block\" id=\"{id}\">")),
@@ -209,8 +218,11 @@ pub fn render(
             escape(t)
         ));
     } else if let Some(lab) = &info.lab {
+        let variant = info.variant.as_deref().map_or(String::new(), |v| {
+            format!(", {} <code>{}</code>", labels.transcript_variant, escape(v))
+        });
         html.push_str(&format!(
-            "<figcaption class=\"code-title transcript-lab\">{} <code>{}</code></figcaption>",
+            "<figcaption class=\"code-title transcript-lab\">{} <code>{}</code>{variant}</figcaption>",
             labels.transcript,
             escape(lab)
         ));
@@ -219,7 +231,7 @@ pub fn render(
         if let Some(stamp) = &proof.stamp {
             html.push_str(stamp);
         }
-    } else if info.server_only {
+    } else if info.server_only || info.not_run.is_some() {
         if let Some(note) = &proof.stamp {
             html.push_str(&format!(
                 "<p class=\"proof-stamp server-only-note\">{}</p>",

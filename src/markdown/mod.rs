@@ -86,6 +86,8 @@ pub struct BodyLabels {
     pub annotation: &'static str,
     /// The caption of a transcript: "Run in the lab".
     pub transcript: &'static str,
+    /// Before a variant's name in a transcript's caption.
+    pub transcript_variant: &'static str,
     /// "Note", "Tip", "Important", "Warning", "Caution".
     pub admonitions: [&'static str; 5],
 }
@@ -97,12 +99,14 @@ impl BodyLabels {
             copy: "Copy",
             annotation: "Annotation",
             transcript: "Run and checked in the lab",
+            transcript_variant: "broken on purpose in variant",
             admonitions: ["Note", "Tip", "Important", "Warning", "Caution"],
         };
         static VI: BodyLabels = BodyLabels {
             copy: "Sao chép",
             annotation: "Chú thích",
             transcript: "Đã chạy và kiểm chứng trong bài thực hành",
+            transcript_variant: "cố ý làm hỏng ở biến thể",
             admonitions: ["Ghi chú", "Mẹo", "Quan trọng", "Cảnh báo", "Thận trọng"],
         };
         if docgen_core::lang::is(lang, "vi") {
@@ -301,7 +305,15 @@ pub fn render(
                         }
                     }
                     block_proof.state = Some(proof::transcript_state(p));
-                    block_proof.stamp = Some(proof::transcript_stamp(lab, p, recorded, lang));
+                    block_proof.stamp = Some(proof::transcript_stamp(
+                        lab,
+                        p,
+                        recorded,
+                        info.variant.is_some(),
+                        lang,
+                    ));
+                } else if let Some(why) = &info.not_run {
+                    block_proof.stamp = Some(proof::not_run_note(why, lang));
                 } else if info.server_only {
                     block_proof.stamp = Some(proof::server_only_note(lang).to_string());
                 }
@@ -324,6 +336,7 @@ pub fn render(
                         copy: labels.copy,
                         annotation: labels.annotation,
                         transcript: labels.transcript,
+                        transcript_variant: labels.transcript_variant,
                     },
                     &block_proof,
                 );

@@ -146,19 +146,30 @@ pub fn server_only_note(lang: &str) -> &'static str {
     }
 }
 
-/// The stamp under a transcript's caption.
+/// The note on a `not-run="REASON"` block.
+pub fn not_run_note(why: &str, lang: &str) -> String {
+    if docgen_core::lang::is(lang, "vi") {
+        format!("Không bài thực hành nào chạy khối này: {why}")
+    } else {
+        format!("No lab runs this block: {why}")
+    }
+}
+
+/// The stamp under a transcript's caption. A variant's transcripts are recorded by `lab test`.
 pub fn transcript_stamp(
     lab: &str,
     p: Option<&TranscriptProof>,
     recorded: bool,
+    in_variant: bool,
     lang: &str,
 ) -> String {
     let w = words(lang);
     let state = transcript_state(p);
     let body = match p {
         None => format!(
-            "{} <code>docgen lab run {}</code>",
+            "{} <code>docgen lab {} {}</code>",
             if recorded { w.no_output } else { w.not_run },
+            if in_variant { "test" } else { "run" },
             escape(lab)
         ),
         Some(p) => {
@@ -282,7 +293,7 @@ mod tests {
             passed: true,
             outputs: vec![],
         };
-        let html = transcript_stamp("demo", Some(&p), false, "en");
+        let html = transcript_stamp("demo", Some(&p), false, false, "en");
         assert!(html.contains("proof-passed"), "{html}");
         assert!(
             html.contains(
@@ -294,8 +305,10 @@ mod tests {
             stamp: stamp(true),
             ..p
         };
-        assert!(transcript_stamp("demo", Some(&stale), false, "en").contains("proof-stale"));
-        let missing = transcript_stamp("demo", None, true, "en");
+        assert!(transcript_stamp("demo", Some(&stale), false, false, "en").contains("proof-stale"));
+        let missing = transcript_stamp("demo", None, true, false, "en");
+        assert!(transcript_stamp("demo", None, false, true, "en")
+            .contains("<code>docgen lab test demo</code>"));
         assert!(
             missing.contains("output not recorded yet: run <code>docgen lab run demo</code>"),
             "{missing}"

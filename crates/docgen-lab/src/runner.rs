@@ -514,12 +514,13 @@ impl<'e> Runner<'e> {
             let out = self.exec(c, &evidence::versions_script(&spec.versions))?;
             report.versions = evidence::parse_versions(&out.stdout);
         }
-        // Transcripts belong to the lab as it is: a variant breaks it on purpose.
-        let transcripts: &[Transcript] = if plan.variant.is_none() {
-            plan.transcripts
-        } else {
-            &[]
-        };
+        // A transcript belongs to the lab as it is, or to the one variant it names.
+        let variant = plan.variant.map(|v| v.name.as_str());
+        let transcripts: Vec<&Transcript> = plan
+            .transcripts
+            .iter()
+            .filter(|t| t.variant.as_deref() == variant)
+            .collect();
         let mut stopped = false;
         for check in &spec.checks {
             if stopped {
@@ -880,6 +881,7 @@ impl<'e> Runner<'e> {
         for v in &spec.variants {
             let plan = Plan {
                 variant: Some(v),
+                transcripts,
                 ..Plan::base(spec)
             };
             let r = self.run(&plan, progress)?;

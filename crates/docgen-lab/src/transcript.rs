@@ -19,8 +19,8 @@
 //! marked `output=recorded` shows no output in the source: the run records what each command
 //! printed, and the site shows that, with the date and versions of the run. The
 //! book's pages are scanned by the `docgen` crate, which hands the parsed blocks here; the
-//! runner runs them in a base run (never in a break-it variant), after the check the block
-//! names with `after=CHECK` or else after all checks.
+//! runner runs them in a base run (or, with `variant=NAME`, in that variant's run only), after
+//! the check the block names with `after=CHECK` or else after all checks.
 
 use std::path::PathBuf;
 
@@ -37,6 +37,9 @@ pub struct Transcript {
     pub lab: String,
     /// The check after which it runs; `None`: after every check.
     pub after: Option<String>,
+    /// `variant=NAME`: it runs in that break-it variant (by `lab test` and
+    /// `lab run --variant NAME`) instead of the lab as it is.
+    pub variant: Option<String>,
     /// `output=recorded`: the page shows no output of its own; the run records what each
     /// command printed and the site shows that. Only exit codes are compared.
     pub recorded: bool,
