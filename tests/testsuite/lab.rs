@@ -625,3 +625,39 @@ fn pages_show_stamps_recorded_outputs_and_claims_and_mark_them_stale() {
     assert!(html.contains("proof proof-stale"), "{html}");
     assert!(text.contains("# /etc/systemd/system/sleeper.service"));
 }
+
+/// A transcript can name a break-it variant: `lab test` runs it in that variant only, a
+/// difference is an unexpected failure of the variant, and the page shows its result.
+#[test]
+fn a_transcript_in_a_variant_runs_there_and_fails_the_variant_when_it_differs() {
+    if !docker_or_skip(REAL_LAB) {
+        return;
+    }
+    let book = Book::fixture("lab-security");
+    // Without the sandbox, the unit runs as root (no DynamicUser=): the page shows that.
+    let page = |user: &str| {
+        format!("# Hardening\n\n```console lab=hardening variant=no-sandbox\n# systemctl show -p DynamicUser sleeper\nDynamicUser={user}\n```\n\n{{{{#lab hardening}}}}\n")
+    };
+    book.write("src/index.md", &page("no"));
+    book.run(&["lab", "test", "hardening"]).code(0);
+    book.run(&["build"]).code(0);
+    let html = book.output("index.html");
+    assert!(html.contains("data-proof=\"passed\""), "{html}");
+    assert!(
+        html.contains("broken on purpose in variant <code>no-sandbox</code>"),
+        "{html}"
+    );
+    book.run(&["check", "--require-proven"]).code(0);
+    // The lab as it is keeps DynamicUser=yes: the transcript did not run there.
+    book.run(&["lab", "run", "hardening"])
+        .code(0)
+        .stderr_lacks("transcript:src/index.md:3");
+    book.run(&["check", "--require-proven"]).code(0);
+
+    book.write("src/index.md", &page("yes"));
+    book.run(&["lab", "test", "hardening"])
+        .code(1)
+        .stderr_has("src/index.md:4: transcript differs")
+        .stderr_has("-DynamicUser=yes")
+        .stderr_has("failed but not declared: transcript:src/index.md:3");
+}

@@ -92,6 +92,15 @@ impl Run {
         self
     }
 
+    /// Panics with the whole run if stderr contains `part`.
+    #[track_caller]
+    pub fn stderr_lacks(self, part: &str) -> Run {
+        if self.stderr.contains(part) {
+            panic!("did not expect {part:?} on stderr\n{}", self.dump());
+        }
+        self
+    }
+
     /// Panics with the whole run unless stdout contains `part`.
     #[track_caller]
     pub fn stdout_has(self, part: &str) -> Run {
