@@ -1,9 +1,10 @@
 //! Link checking: every internal link in every page must reach a page or file of the book, and
-//! every `#anchor` must exist on its target page. Linear in the number of links: targets are
+//! every `#anchor` must exist on its target page. A relative link that climbs above the book's
+//! root leaves the site and is external, as in mdBook. Linear in the number of links: targets are
 //! looked up in hash maps built once.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Component, Path};
 
 use crate::markdown::{include::normalize, is_external, LinkRef};
 use docgen_core::diagnostic::Diagnostic;
@@ -60,6 +61,11 @@ pub fn check_links(
             }
             continue;
         }
+        // A relative link that climbs above the book's root leads out of the site (`../std/`
+        // beside a book deployed with others): external, as mdBook treats it, and not checked.
+        if leaves_root(&dir.join(decode(path_part))) {
+            continue;
+        }
         let target = normalize(&dir.join(decode(path_part)));
         let page_ids = if target.extension().is_some_and(|e| e == "md") {
             targets.pages.get(target.as_path()).copied()
@@ -103,6 +109,20 @@ pub fn check_links(
         }
     }
     out
+}
+
+/// Whether `..` components take the path above where it starts.
+fn leaves_root(path: &Path) -> bool {
+    let mut depth = 0usize;
+    for c in path.components() {
+        match c {
+            Component::ParentDir if depth == 0 => return true,
+            Component::ParentDir => depth -= 1,
+            Component::Normal(_) => depth += 1,
+            _ => {}
+        }
+    }
+    false
 }
 
 fn hint_anchors(ids: &HashSet<String>) -> String {

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use docgen_core::diagnostic::Diagnostic;
 
+use crate::markdown::include::normalize;
+
 /// The parsed summary.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
@@ -354,7 +356,8 @@ fn parse_link(s: &str) -> Result<(String, Option<PathBuf>), (usize, String)> {
     let path = if dest.is_empty() {
         None
     } else {
-        Some(PathBuf::from(percent_decode(dest)))
+        // `./blank.md`, `vec/./intro.md` and `a/../b.md` name the files mdBook builds there.
+        Some(normalize(Path::new(&percent_decode(dest))))
     };
     Ok((title, path))
 }
@@ -406,6 +409,26 @@ mod tests {
 
     fn p(text: &str) -> Summary {
         parse(Path::new("SUMMARY.md"), text).unwrap()
+    }
+
+    /// mdBook's books write `./chapter.md`; the path names the same file as `chapter.md`.
+    #[test]
+    fn paths_are_normalised_as_mdbook_reads_them() {
+        let s = p("- [Blank](./blank.md)\n- [Vec](./vec/./intro.md)\n- [Space](my%20page.md)\n- [Up](vec/../arc.md)\n");
+        let paths: Vec<_> = s
+            .chapters()
+            .iter()
+            .map(|(l, _)| l.path.clone().unwrap())
+            .collect();
+        assert_eq!(
+            paths,
+            vec![
+                PathBuf::from("blank.md"),
+                PathBuf::from("vec/intro.md"),
+                PathBuf::from("my page.md"),
+                PathBuf::from("arc.md"),
+            ]
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! `{{#include path}}`, `{{#include path:10:20}}` and `{{#include path:anchor}}`: text-level
-//! expansion before Markdown parsing, as in mdBook. Paths are relative to the page and may reach
-//! anywhere inside the book (so a page shows the exact file a lab installs), never outside it.
+//! expansion before Markdown parsing, as in mdBook. Paths are relative to the page and, as in
+//! mdBook, may reach anywhere on disk (a book in `guide/` shows `../examples/x.rs` of its
+//! repository); the book's authors are trusted like its templates. A directive without a path
+//! (`{{#include}}` in prose) stays text, and `\{{#include x}}` is written out literally.
 //! `{{#lab id}}` is expanded here too, into the lab card's HTML. A [`SourceMap`] keeps every
 //! later diagnostic pointing at the page's own line.
 
@@ -34,8 +36,6 @@ impl SourceMap {
 
 /// What expanding a page needs from the rest of docgen.
 pub trait Expander {
-    /// The book root: includes may not leave it.
-    fn root(&self) -> &Path;
     /// The HTML of the lab card for `id`, or an error message when there is no such lab.
     fn lab_card(&self, id: &str) -> Result<String, String>;
 }
@@ -101,7 +101,9 @@ pub fn expand(
                 .with_hint(hint)
         };
         let replacement = match name {
-            "include" => match include(arg, page_file, ctx.root()) {
+            // mdBook needs a path after the name: without one the text stays as written.
+            "include" if arg.is_empty() => None,
+            "include" => match include(arg, page_file) {
                 Ok((text, file)) => {
                     out.included.push(file);
                     Some(text)
@@ -157,23 +159,13 @@ fn push_literal(out: &mut Expanded, text: &str, page_offset: usize) {
 
 /// Reads an include: `path`, `path:start:end` (1-based, inclusive, either may be empty),
 /// `path:line` or `path:anchor`.
-fn include(arg: &str, page_file: &Path, root: &Path) -> Result<(String, PathBuf), String> {
-    if arg.is_empty() {
-        return Err("`{{#include}}` needs a file".into());
-    }
+fn include(arg: &str, page_file: &Path) -> Result<(String, PathBuf), String> {
     let mut parts = arg.splitn(3, ':');
     let rel = parts.next().unwrap_or_default();
     let sel1 = parts.next();
     let sel2 = parts.next();
     let base = page_file.parent().unwrap_or(Path::new("."));
     let file = normalize(&base.join(rel));
-    let root = normalize(root);
-    if !file.starts_with(&root) {
-        return Err(format!(
-            "included file `{rel}` is outside the book (`{}`)",
-            file.display()
-        ));
-    }
     let text = std::fs::read_to_string(&file)
         .map_err(|e| format!("cannot include `{rel}`: {}", io_reason(&e)))?;
     let selected = match (sel1, sel2) {
@@ -284,11 +276,8 @@ pub fn normalize(p: &Path) -> PathBuf {
 mod tests {
     use super::*;
 
-    struct Ctx(PathBuf);
+    struct Ctx;
     impl Expander for Ctx {
-        fn root(&self) -> &Path {
-            &self.0
-        }
         fn lab_card(&self, id: &str) -> Result<String, String> {
             if id == "known" {
                 Ok("<div class=\"lab-card\">known</div>".into())
@@ -311,15 +300,8 @@ mod tests {
         (d, page)
     }
 
-    fn run(body: &str, page: &Path, root: &Path) -> Expanded {
-        expand(
-            body,
-            0,
-            body,
-            page,
-            Path::new("src/page.md"),
-            &Ctx(root.to_path_buf()),
-        )
+    fn run(body: &str, page: &Path, _root: &Path) -> Expanded {
+        expand(body, 0, body, page, Path::new("src/page.md"), &Ctx)
     }
 
     #[test]
@@ -339,13 +321,32 @@ mod tests {
     #[test]
     fn missing_file_anchor_and_escape_are_errors() {
         let (d, page) = setup();
-        let body = "a\n{{#include nope.txt}}\n{{#include ../labs/x/f.txt:nope}}\n{{#include ../../etc/passwd}}\n";
+        let body = "a\n{{#include nope.txt}}\n{{#include ../labs/x/f.txt:nope}}\n";
         let e = run(body, &page, d.path());
         let lines: Vec<_> = e.diagnostics.iter().map(|d| d.line).collect();
-        assert_eq!(lines, vec![2, 3, 4]);
+        assert_eq!(lines, vec![2, 3]);
         assert!(e.diagnostics[0].message.contains("no such file"));
         assert!(e.diagnostics[1].message.contains("no anchor `nope`"));
-        assert!(e.diagnostics[2].message.contains("outside the book"));
+    }
+
+    /// mdBook's rules: a path may leave the book (a book in `guide/` includes its repository's
+    /// examples), and a directive without a path is text.
+    #[test]
+    fn includes_follow_mdbook_outside_the_book_and_without_a_path() {
+        let outer = tempfile::tempdir().unwrap();
+        let book = outer.path().join("guide");
+        std::fs::create_dir_all(book.join("src")).unwrap();
+        std::fs::create_dir_all(outer.path().join("examples")).unwrap();
+        std::fs::write(outer.path().join("examples/nop.rs"), "fn main() {}\n").unwrap();
+        let page = book.join("src/page.md");
+        let body =
+            "```rust\n{{#include ../../examples/nop.rs}}\n```\nWrite `{{#include}}` with a path.\n";
+        let e = run(body, &page, &book);
+        assert!(e.diagnostics.is_empty(), "{:?}", e.diagnostics);
+        assert_eq!(
+            e.text,
+            "```rust\nfn main() {}\n```\nWrite `{{#include}}` with a path.\n"
+        );
     }
 
     #[test]

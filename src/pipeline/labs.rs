@@ -99,16 +99,11 @@ pub(crate) fn check_explains(
 }
 
 pub(crate) struct Ctx<'a> {
-    pub(crate) root: &'a Path,
     pub(crate) labs: &'a LabIndex,
     pub(crate) lang: &'a str,
 }
 
 impl Expander for Ctx<'_> {
-    fn root(&self) -> &Path {
-        self.root
-    }
-
     fn lab_card(&self, id: &str) -> Result<String, String> {
         match self.labs.labs.get(id) {
             Some(info) => Ok(lab_card_html(id, info, self.lang)),

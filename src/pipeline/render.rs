@@ -294,10 +294,8 @@ fn render_page(
     p: Page,
     output: &Output,
 ) -> anyhow::Result<PageOut> {
-    let root = &env.project.root;
     let file = tree.dir.join(&p.rel);
     let ctx = Ctx {
-        root,
         labs: env.labs,
         lang: &lang.code,
     };

@@ -10,6 +10,7 @@ mod support;
 mod build;
 mod course;
 mod lab;
+mod mdbook;
 mod serve;
 mod serve_browser;
 mod site;
