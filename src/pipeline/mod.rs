@@ -11,6 +11,7 @@ mod context;
 mod files;
 mod labs;
 mod load;
+mod preprocess;
 mod print;
 mod proofs;
 mod render;
@@ -134,7 +135,8 @@ fn build_with(
     // other language has.
     let mut sources = Vec::with_capacity(languages.len());
     for lang in &languages {
-        let s = load::load_language(project, lang, &languages, cache, &mut diagnostics)?;
+        let mut s = load::load_language(project, lang, &languages, cache, &mut diagnostics)?;
+        preprocess::run(project, &mut s, &labs, &lang.code, &mut diagnostics)?;
         inputs.extend(s.inputs.iter().cloned());
         sources.push(s);
         timings.mark(&format!("loaded {}", lang.code));

@@ -75,3 +75,77 @@ fn includes_outside_the_book_directive_text_and_links_that_leave_the_site() {
         "src/preprocessors.md:6:1: error: cannot include `../../examples/nope.rs`: no such file",
     );
 }
+
+/// `[preprocessor.*]` tables run with mdBook's protocol, in mdBook's order: `shout` rewrites
+/// the chapters (nested ones too, with its own book.toml settings from the context),
+/// `aaa-stamp` runs after it because it says `after = ["shout"]` although its name sorts first,
+/// `zz-count-includes` sees the includes expanded (`after = ["links"]`), and `epub-only`, which
+/// does not support html, is skipped.
+#[test]
+fn preprocessors_rewrite_chapters_in_mdbook_order() {
+    let book = Book::fixture("mdbook-compat/preprocessors");
+    book.run(&["build"]).code(0);
+    let one = book.output("one.html");
+    assert!(one.contains("This chapter says LOUD."), "{one}");
+    assert!(
+        one.contains("Stamped by html: shout ran first = True."),
+        "{one}"
+    );
+    assert!(one.contains("Includes expanded before me: True."), "{one}");
+    let two = book.output("more/two.html");
+    assert!(
+        two.contains("Nested chapters are reached too: LOUD."),
+        "{two}"
+    );
+    assert!(two.contains("shout ran first = True"), "{two}");
+
+    // The order is the constraint's, not the names': without it, aaa-stamp runs first.
+    let toml = book.read("book.toml");
+    book.write("book.toml", &toml.replace("after = [\"shout\"]\n", ""));
+    book.run(&["build"]).code(0);
+    assert!(book
+        .output("one.html")
+        .contains("Stamped by html: shout ran first = False."));
+}
+
+/// A preprocessor that fails stops the build with its name and what it printed, and the
+/// previous site stays; one that cannot be found is an error, or a warning when `optional`.
+#[test]
+fn failing_and_missing_preprocessors_are_named() {
+    let book = Book::fixture("mdbook-compat/preprocessors");
+    book.run(&["build"]).code(0);
+    let before = book.output("one.html");
+    book.write(
+        "pre/broken.py",
+        "import sys\nif sys.argv[1:2] == ['supports']:\n    sys.exit(0)\nsys.stderr.write('broken: this book has no chapter called Zero\\n')\nsys.exit(3)\n",
+    );
+    let toml = book.read("book.toml");
+    book.write(
+        "book.toml",
+        &format!("{toml}\n[preprocessor.broken]\ncommand = \"python3 pre/broken.py\"\n"),
+    );
+    book.run(&["build"])
+        .code(1)
+        .stderr_has("error: preprocessor `broken` failed (exit status: 3); its last output:")
+        .stderr_has("broken: this book has no chapter called Zero");
+    assert_eq!(
+        book.output("one.html"),
+        before,
+        "a failed build keeps the previous site"
+    );
+
+    book.write(
+        "book.toml",
+        &format!("{toml}\n[preprocessor.not-installed]\n"),
+    );
+    book.run(&["build"]).code(1).stderr_has(
+        "error: preprocessor `not-installed`: its command `mdbook-not-installed` was not found",
+    );
+    book.write(
+        "book.toml",
+        &format!("{toml}\n[preprocessor.not-installed]\noptional = true\n"),
+    );
+    book.run(&["build"])
+        .code(0)
+        .stderr_has("warning: preprocessor `not-installed`: its command `mdbook-not-installed` was not found; it is optional, so the book builds without it");
+}
