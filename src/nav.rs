@@ -194,9 +194,11 @@ pub fn is_index(p: &Path) -> bool {
 pub fn url_for(source: &Path) -> String {
     let s = source.to_string_lossy().replace('\\', "/");
     let stem = s.strip_suffix(".md").unwrap_or(&s);
+    // mdBook's `index` preprocessor: a README (any case) is its directory's index page.
+    let is_index = |name: &str| name.eq_ignore_ascii_case("README") || name == "index";
     let stem = match stem.rsplit_once('/') {
-        Some((dir, "README" | "index")) => format!("{dir}/index"),
-        None if stem == "README" || stem == "index" => "index".to_string(),
+        Some((dir, name)) if is_index(name) => format!("{dir}/index"),
+        None if is_index(stem) => "index".to_string(),
         _ => stem.to_string(),
     };
     format!("{stem}.html")
@@ -215,6 +217,8 @@ mod tests {
     #[test]
     fn urls() {
         assert_eq!(url_for(Path::new("README.md")), "index.html");
+        assert_eq!(url_for(Path::new("second/Readme.md")), "second/index.html");
+        assert_eq!(url_for(Path::new("first/README")), "first/index.html");
         assert_eq!(url_for(Path::new("a/README.md")), "a/index.html");
         assert_eq!(url_for(Path::new("a/b.md")), "a/b.html");
         assert_eq!(prefix_to_root("a/b/c.html"), "../../");

@@ -17,6 +17,8 @@ pub struct Summary {
     /// Everything in order: prefix chapters, numbered chapters with parts and separators, suffix
     /// chapters.
     pub items: Vec<SummaryItem>,
+    /// Lines mdBook accepts and ignores, worth a warning.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// One entry of the summary.
@@ -57,6 +59,7 @@ enum Phase {
 pub fn parse(path: &Path, text: &str) -> Result<Summary, Vec<Diagnostic>> {
     let mut summary = Summary::default();
     let mut errors = Vec::new();
+    let mut warnings = Vec::new();
     let mut phase = Phase::Prefix;
     // The numbered chapters of the current part, as a stack of (indent, link) being built.
     let mut stack: Vec<(usize, Link)> = Vec::new();
@@ -176,13 +179,17 @@ pub fn parse(path: &Path, text: &str) -> Result<Summary, Vec<Diagnostic>> {
 
         if trimmed.starts_with('[') {
             if indent > 0 && !stack.is_empty() {
-                errors.push(err(
+                // mdBook reads it as more text of the item above, which has its link already,
+                // and builds no chapter for it: so does docgen, and says so.
+                let mut w = err(
                     line_no,
                     col,
                     1,
-                    "an indented plain link inside the numbered chapters",
+                    "an indented plain link inside the numbered chapters is not a chapter (mdBook ignores it too)",
                     "nested chapters are list items: start the line with `- `",
-                ));
+                );
+                w.severity = docgen_core::diagnostic::Severity::Warning;
+                warnings.push(w);
                 continue;
             }
             match parse_link(trimmed) {
@@ -230,6 +237,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Summary, Vec<Diagnostic>> {
     }
     flush(&mut stack, &mut summary.items);
     number_chapters(&mut summary.items, &mut top_counter);
+    summary.warnings = warnings;
 
     if errors.is_empty() {
         Ok(summary)

@@ -43,14 +43,22 @@ pub(crate) fn language_files(
         templates.render("toc.html", &ctx)?,
     );
 
-    // A directory's index page: the first chapter when the book has none.
+    // A directory's index page when the book has none: the first chapter itself, as mdBook
+    // writes it, when that chapter sits at the language root (its relative links hold there);
+    // else a redirect to it.
     let index = format!("{}index.html", lang.prefix);
     if !output.files.contains_key(&index) {
         if let Some(first) = records.first() {
-            output.add(
-                index,
-                redirect(templates, &lang.code, &first.title, &first.url)?,
-            );
+            let first_path = format!("{}{}", lang.prefix, first.url);
+            match output.files.get(&first_path).cloned() {
+                Some(page) if !first.url.contains('/') => {
+                    output.files.insert(index, page);
+                }
+                _ => output.add(
+                    index,
+                    redirect(templates, &lang.code, &first.title, &first.url)?,
+                ),
+            }
         }
     }
 

@@ -135,7 +135,31 @@ pub(crate) fn load_language(
         let text = source::read_text(&summary_path)?;
         match summary::parse(&summary_display, &text) {
             Ok(s) => {
+                diagnostics.extend(s.warnings.iter().cloned());
                 let nav = Nav::from_summary(&s);
+                // A chapter file without `.md` (`first/README`) is a chapter all the same, as
+                // in mdBook: the tree walk only picked up `.md` files.
+                for ch in &nav.chapters {
+                    let Some(src) = &ch.source else { continue };
+                    let abs = tree.dir.join(src);
+                    if pages.contains_key(src)
+                        || src.extension().is_some_and(|e| e == "md")
+                        || !abs.is_file()
+                    {
+                        continue;
+                    }
+                    let display = display_path(root, &abs);
+                    inputs.push(abs.clone());
+                    match source::read_text(&abs)
+                        .map_err(|e| Box::new(Diagnostic::error(&display, format!("{e:#}"))))
+                        .and_then(|text| page::parse(&display, src, text))
+                    {
+                        Ok(p) => {
+                            pages.insert(src.clone(), p);
+                        }
+                        Err(d) => diagnostics.push(*d),
+                    }
+                }
                 check_nav_files(&nav, &pages, &tree, &text, &summary_display, diagnostics);
                 if project.config.docgen.warn_unlisted {
                     warn_unlisted(&nav, &pages, &tree, root, &summary_display, diagnostics);

@@ -7,6 +7,7 @@
 //! kept in memory).
 
 mod cache;
+mod compat;
 mod context;
 mod files;
 mod labs;
@@ -157,6 +158,7 @@ fn build_with(
         }
         diagnostics.extend(found);
     }
+    compat::check(project, &sources, &mut diagnostics);
     load::check_translations(
         &project.root,
         &languages,

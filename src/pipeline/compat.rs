@@ -1,0 +1,121 @@
+//! What mdBook refuses, docgen refuses too, so a book that fails with one fails with the other:
+//! a chapter at `print.md` (the print page's place), an `[output.html] theme` directory that
+//! does not exist, redirects that would replace a chapter or that have only `#fragment`
+//! entries, and an `[output.NAME]` renderer whose command cannot be found (a warning when it
+//! is `optional`). docgen writes HTML only: a renderer that does exist is named once as not run.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use docgen_core::diagnostic::{Diagnostic, Diagnostics};
+
+use super::load::LangSources;
+use crate::project::Project;
+
+/// Checks the book against mdBook's refusals; problems go to `diagnostics` on book.toml or
+/// SUMMARY.md.
+pub(crate) fn check(project: &Project, sources: &[LangSources], diagnostics: &mut Diagnostics) {
+    let config = &project.config;
+    let toml = PathBuf::from("book.toml");
+    let html = &config.output.html;
+    if let Some(theme) = &html.theme {
+        if !project.root.join(theme).is_dir() {
+            diagnostics.push(
+                Diagnostic::error(
+                    &toml,
+                    format!("[output.html] theme `{}` does not exist", theme.display()),
+                )
+                .with_hint("mdBook's theme directory must exist; remove the key to use docgen's theme (docgen's own is [docgen] theme)"),
+            );
+        }
+    }
+    let mut chapter_urls = BTreeSet::new();
+    for s in sources {
+        for ch in &s.nav.chapters {
+            let Some(src) = &ch.source else { continue };
+            if src == Path::new("print.md") {
+                diagnostics.push(
+                    Diagnostic::error(
+                        s.tree
+                            .dir
+                            .join("SUMMARY.md")
+                            .strip_prefix(&project.root)
+                            .unwrap_or(Path::new("SUMMARY.md")),
+                        "print.md is reserved: the print page is written there",
+                    )
+                    .at(ch.summary_line, 1, 1)
+                    .with_hint("rename the chapter's file, as mdBook also requires"),
+                );
+            }
+            if let Some(url) = ch.url() {
+                chapter_urls.insert(url);
+            }
+        }
+    }
+    let mut plain: BTreeSet<&str> = BTreeSet::new();
+    let mut fragments: BTreeSet<&str> = BTreeSet::new();
+    for from in html.redirect.keys() {
+        let path = from.trim_start_matches('/');
+        match path.split_once('#') {
+            Some((p, _)) => {
+                fragments.insert(p);
+            }
+            None => {
+                plain.insert(path);
+                if chapter_urls.contains(path) {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            &toml,
+                            format!("[output.html.redirect] `{from}` would replace the chapter written there"),
+                        )
+                        .with_hint("delete the redirect or the chapter, as mdBook requires"),
+                    );
+                }
+            }
+        }
+    }
+    for p in fragments.difference(&plain) {
+        diagnostics.push(
+            Diagnostic::error(
+                &toml,
+                format!("[output.html.redirect] `/{p}` has only `#fragment` entries"),
+            )
+            .with_hint("add an entry for the path without a fragment: it is where every other fragment goes"),
+        );
+    }
+    for (name, value) in &config.output.other {
+        let table = value.as_table();
+        let command = table
+            .and_then(|t| t.get("command"))
+            .and_then(toml::Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("mdbook-{name}"));
+        let optional = table
+            .and_then(|t| t.get("optional"))
+            .and_then(toml::Value::as_bool)
+            .unwrap_or(false);
+        let program = command.split_whitespace().next().unwrap_or_default();
+        let found = if program.contains('/') {
+            project.root.join(program).is_file()
+        } else {
+            docgen_core::which::find_program(program).is_some()
+        };
+        match (found, optional) {
+            (true, _) => diagnostics.push(Diagnostic::warning(
+                &toml,
+                format!("[output.{name}]: docgen writes HTML only and does not run the `{name}` renderer"),
+            )),
+            (false, true) => diagnostics.push(Diagnostic::warning(
+                &toml,
+                format!("[output.{name}]: its command `{command}` was not found; it is optional"),
+            )),
+            (false, false) => diagnostics.push(
+                Diagnostic::error(
+                    &toml,
+                    format!("[output.{name}]: its command `{command}` was not found"),
+                )
+                .with_hint("install it, or mark the table `optional = true` (mdBook refuses this book too)"),
+            ),
+        }
+    }
+}
