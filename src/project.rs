@@ -97,6 +97,18 @@ impl Project {
         self.root.join("labs")
     }
 
+    /// Whether the book uses docgen's own features (a `[docgen]`, `[languages]` or `[labs]`
+    /// table, or labs): such a book gets docgen's strict checks; a plain mdBook book builds as
+    /// mdBook builds it, with warnings where docgen would refuse.
+    pub fn is_docgen_book(&self) -> bool {
+        let text = std::fs::read_to_string(self.root.join("book.toml")).unwrap_or_default();
+        let table: toml::Table = toml::from_str(&text).unwrap_or_default();
+        ["docgen", "languages", "labs"]
+            .iter()
+            .any(|k| table.contains_key(*k))
+            || self.labs_dir().is_dir()
+    }
+
     /// The book's own theme directory, if it has one (`themes/<name>/`).
     pub fn theme_dir(&self) -> Option<PathBuf> {
         let d = self.root.join("themes").join(&self.config.docgen.theme);

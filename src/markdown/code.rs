@@ -46,6 +46,8 @@ pub struct CodeInfo {
     /// `not-run="REASON"`: a block no lab runs, and why (a server started in the foreground,
     /// a command on the host); the page says so.
     pub not_run: Option<String>,
+    /// `hidelines=PREFIX`: lines starting with it are hidden (mdBook's attribute).
+    pub hidelines: Option<String>,
     /// The `server-only` flag: commands for a real server (apt, copying files into place) that
     /// no lab runs; the page says so instead of showing them as proven.
     pub server_only: bool,
@@ -94,6 +96,7 @@ pub fn parse_info(info: &str) -> Result<CodeInfo, String> {
                 "output" => ci.output = Some(v.to_string()),
                 "variant" => ci.variant = Some(v.to_string()),
                 "not-run" => ci.not_run = Some(v.to_string()),
+                "hidelines" => ci.hidelines = Some(v.to_string()),
                 // Other attributes belong to other tools (mdBook's `edition=`, ...).
                 _ => {}
             },
@@ -184,6 +187,50 @@ pub struct BlockProof {
     pub stamp: Option<String>,
     /// Per annotation, in order: the marker's extra class and its proof line (HTML).
     pub claims: Vec<(&'static str, Option<String>)>,
+    /// The prefix of hidden lines for this block's language, from book.toml's
+    /// `[output.html.code.hidelines]` (the block's own `hidelines=` wins).
+    pub hidelines: Option<String>,
+}
+
+/// mdBook's hidden lines: the text to show (each hidden line without its prefix) and which
+/// lines are hidden. Rust's rule is its own: `# ` or a lone `#` hides a line, `##` shows one
+/// `#`, and `#[...]`, `#!` stay. Any other prefix hides a line that starts with it (after the
+/// indentation, which stays).
+pub fn hide_lines(code: &str, lang: Option<&str>, prefix: Option<&str>) -> (String, Vec<bool>) {
+    let rust = prefix.is_none() && lang == Some("rust");
+    if prefix.is_none() && !rust {
+        return (code.to_string(), vec![false; code.lines().count()]);
+    }
+    let mut text = String::with_capacity(code.len());
+    let mut hidden = Vec::new();
+    for line in code.split_inclusive('\n') {
+        let (body, nl) = match line.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (line, ""),
+        };
+        let indent = &body[..body.len() - body.trim_start().len()];
+        let rest = &body[indent.len()..];
+        let (shown, hide) = if rust {
+            if let Some(r) = rest.strip_prefix("##") {
+                (format!("{indent}#{r}"), false)
+            } else if rest == "#" {
+                (String::new(), true)
+            } else if let Some(r) = rest.strip_prefix("# ") {
+                (r.to_string(), true)
+            } else {
+                (body.to_string(), false)
+            }
+        } else {
+            match rest.strip_prefix(prefix.unwrap_or_default()) {
+                Some(r) => (format!("{indent}{r}"), true),
+                None => (body.to_string(), false),
+            }
+        };
+        text.push_str(&shown);
+        text.push_str(nl);
+        hidden.push(hide);
+    }
+    (text, hidden)
 }
 
 /// Renders a code block. `id` is unique in the page; `lines_of_anns` are from
@@ -198,6 +245,12 @@ pub fn render(
     proof: &BlockProof,
 ) -> String {
     let lang = info.lang.as_deref();
+    let (shown, hidden) = hide_lines(
+        code,
+        lang,
+        info.hidelines.as_deref().or(proof.hidelines.as_deref()),
+    );
+    let code = shown.as_str();
     let lines = highlight_lines(code, lang);
     let mut html = String::with_capacity(code.len() * 3 + 256);
     match &info.lab {
@@ -247,14 +300,21 @@ pub fn render(
     for (i, line) in lines.iter().enumerate() {
         let n = i + 1;
         let hl = info.hl_lines.iter().any(|&(a, b)| n >= a && n <= b);
-        html.push_str(if hl {
-            "<span class=\"line hl\">"
-        } else {
-            "<span class=\"line\">"
+        html.push_str(match (hl, hidden.get(i).copied().unwrap_or(false)) {
+            (true, true) => "<span class=\"line hl boring\">",
+            (true, false) => "<span class=\"line hl\">",
+            (false, true) => "<span class=\"line boring\">",
+            (false, false) => "<span class=\"line\">",
         });
         // The newline goes after the line's span: lines are inline blocks (so a marked line's
         // background spans the block), and only a newline between them breaks the line.
         match line.rfind('\n') {
+            // A hidden line's newline hides with it.
+            Some(nl) if hidden.get(i).copied().unwrap_or(false) => {
+                html.push_str(&line[..nl]);
+                html.push_str(&line[nl + 1..]);
+                html.push_str("</span><span class=\"boring-nl\">\n</span>");
+            }
             Some(nl) => {
                 html.push_str(&line[..nl]);
                 html.push_str(&line[nl + 1..]);
@@ -328,6 +388,23 @@ mod tests {
         assert_eq!(ci.lang.as_deref(), Some("rust"));
         assert!(parse_info("ini hl_lines=\"x\"").is_err());
         assert!(parse_info("ini title=\"open").is_err());
+    }
+
+    /// mdBook's hidden lines, as its own test book shows them.
+    #[test]
+    fn hidden_lines_follow_mdbook() {
+        let rust = "#![allow(something)]\n#\n#hidden();\n# hidden();\n## not_hidden();\n#[not_hidden]\nnot_hidden();\n";
+        let (text, hidden) = hide_lines(rust, Some("rust"), None);
+        assert_eq!(
+            text,
+            "#![allow(something)]\n\n#hidden();\nhidden();\n# not_hidden();\n#[not_hidden]\nnot_hidden();\n"
+        );
+        assert_eq!(hidden, [false, true, false, true, false, false, false]);
+        let py = "~hidden()\nnothidden():\n~    hidden()\n    ~hidden()\n";
+        let (text, hidden) = hide_lines(py, Some("python"), Some("~"));
+        assert_eq!(text, "hidden()\nnothidden():\n    hidden()\n    hidden()\n");
+        assert_eq!(hidden, [true, false, true, true]);
+        assert_eq!(hide_lines("# a\n", Some("console"), None).1, [false]);
     }
 
     #[test]

@@ -51,7 +51,15 @@ pub struct Expanded {
     pub included: Vec<PathBuf>,
     /// Missing files and anchors, bad ranges, unknown labs.
     pub diagnostics: Vec<Diagnostic>,
+    /// `{{#title ...}}`: the page's title, as mdBook sets it.
+    pub title: Option<String>,
+    /// Problems of `{{#include}}`-like directives (a missing file, range or anchor): errors in
+    /// a docgen book, warnings in a plain mdBook book, which mdBook builds all the same.
+    pub include_problems: Vec<Diagnostic>,
 }
+
+/// How deep includes of includes go, as in mdBook (a file that includes itself stops there).
+const MAX_DEPTH: usize = 10;
 
 /// Expands the directives in `body`, which starts at byte `body_start` of `page_text` (used for
 /// positions). `page_file` is the page's path on disk, `display` its name in diagnostics.
@@ -63,7 +71,48 @@ pub fn expand(
     display: &Path,
     ctx: &dyn Expander,
 ) -> Expanded {
+    expand_at(body, body_start, page_text, page_file, display, ctx, 0)
+}
+
+/// Included text is expanded too (relative to its own file), up to [`MAX_DEPTH`].
+fn expand_included(
+    text: String,
+    file: &Path,
+    display: &Path,
+    ctx: &dyn Expander,
+    depth: usize,
+    out: &mut Expanded,
+    outer: &dyn Fn(String) -> Diagnostic,
+) -> String {
+    if depth + 1 >= MAX_DEPTH || !text.contains("{{#") {
+        return text;
+    }
+    let inner = expand_at(&text, 0, &text, file, display, ctx, depth + 1);
+    out.included.extend(inner.included);
+    // A problem inside an included file is reported at the directive that brought it in.
+    for d in inner.diagnostics {
+        out.diagnostics
+            .push(outer(format!("in `{}`: {}", file.display(), d.message)));
+    }
+    for d in inner.include_problems {
+        out.include_problems
+            .push(outer(format!("in `{}`: {}", file.display(), d.message)));
+    }
+    inner.text
+}
+
+#[allow(clippy::too_many_arguments)]
+fn expand_at(
+    body: &str,
+    body_start: usize,
+    page_text: &str,
+    page_file: &Path,
+    display: &Path,
+    ctx: &dyn Expander,
+    depth: usize,
+) -> Expanded {
     let mut out = Expanded::default();
+    // `{{#title ...}}` is taken out and noted, as mdBook does.
     if !body.contains("{{#") {
         out.text = body.to_string();
         out.map.pieces.push((0, body_start, true));
@@ -102,20 +151,40 @@ pub fn expand(
         };
         let replacement = match name {
             // mdBook needs a path after the name: without one the text stays as written.
-            "include" if arg.is_empty() => None,
-            "include" => match include(arg, page_file) {
-                Ok((text, file)) => {
-                    out.included.push(file);
-                    Some(text)
+            "include" | "rustdoc_include" | "playground" if arg.is_empty() => None,
+            "title" => {
+                out.title = Some(arg.to_string());
+                Some(String::new())
+            }
+            "include" | "rustdoc_include" | "playground" => {
+                match include_kind(name, arg, page_file) {
+                    Ok((text, file)) => {
+                        let outer = |msg: String| {
+                            Diagnostic::error(display, msg).at_offset(
+                                page_text,
+                                page_offset,
+                                directive_len,
+                            )
+                        };
+                        let text =
+                            expand_included(text, &file, display, ctx, depth, &mut out, &outer);
+                        out.included.push(file);
+                        Some(text)
+                    }
+                    Err(problem) => {
+                        let empty = matches!(problem, Problem::Empty(_));
+                        let mut d = diag(
+                            problem.into_message(),
+                            "paths are relative to the page; `{{#include file:10:20}}` takes lines 10 to 20, `{{#include file:name}}` the lines between ANCHOR: name and ANCHOR_END: name",
+                        );
+                        if empty {
+                            d.severity = docgen_core::diagnostic::Severity::Warning;
+                        }
+                        out.include_problems.push(d);
+                        Some(String::new())
+                    }
                 }
-                Err(msg) => {
-                    out.diagnostics.push(diag(
-                        msg,
-                        "paths are relative to the page; `{{#include file:10:20}}` takes lines 10 to 20, `{{#include file:name}}` the lines between ANCHOR: name and ANCHOR_END: name",
-                    ));
-                    Some(String::new())
-                }
-            },
+            }
             "lab" => match ctx.lab_card(arg) {
                 Ok(html) => Some(format!("\n{html}\n\n")),
                 Err(msg) => {
@@ -134,7 +203,10 @@ pub fn expand(
                 push_literal(&mut out, &body[rest_start..start], body_start + rest_start);
                 // The directive usually sits on its own line inside a fence: the file's last
                 // newline plus the line's own would add an empty line to the code.
-                if body[end..].starts_with('\n') && text.ends_with('\n') && name == "include" {
+                if body[end..].starts_with('\n')
+                    && text.ends_with('\n')
+                    && matches!(name, "include" | "rustdoc_include")
+                {
                     text.pop();
                 }
                 out.map.pieces.push((out.text.len(), page_offset, false));
@@ -157,9 +229,82 @@ fn push_literal(out: &mut Expanded, text: &str, page_offset: usize) {
     out.text.push_str(text);
 }
 
+/// The three file directives: `include` as is; `rustdoc_include` keeps the whole file, the
+/// lines outside the selection hidden (`# `, Rust's hidden lines); `playground` puts the file
+/// into a ```` ```rust ```` block with the directive's attributes (`editable` ...).
+fn include_kind(name: &str, arg: &str, page_file: &Path) -> Result<(String, PathBuf), Problem> {
+    match name {
+        "playground" => {
+            let mut words = arg.split_whitespace();
+            let path = words.next().unwrap_or_default();
+            let attrs: Vec<&str> = words.collect();
+            let (text, file) = include(path, page_file)?;
+            let info = std::iter::once("rust")
+                .chain(attrs.iter().copied())
+                .collect::<Vec<_>>()
+                .join(",");
+            let body = text.strip_suffix('\n').unwrap_or(&text);
+            Ok((format!("```{info}\n{body}\n```\n"), file))
+        }
+        "rustdoc_include" => {
+            let (whole, file) = include(arg.split(':').next().unwrap_or_default(), page_file)?;
+            let (part, _) = include(arg, page_file)?;
+            if part == whole || arg.split(':').count() == 1 {
+                return Ok((whole, file));
+            }
+            // The selected lines stay as they are; every other line is hidden.
+            let wanted: Vec<&str> = part.lines().collect();
+            let stripped = strip_anchor_lines(&whole);
+            let all: Vec<&str> = stripped.lines().collect();
+            let start = (0..all.len())
+                .find(|&i| all[i..].starts_with(&wanted))
+                .unwrap_or(0);
+            let mut out = String::new();
+            for (i, line) in all.iter().enumerate() {
+                if i >= start && i < start + wanted.len() {
+                    out.push_str(line);
+                } else if line.is_empty() {
+                    out.push('#');
+                } else {
+                    out.push_str("# ");
+                    out.push_str(line);
+                }
+                out.push('\n');
+            }
+            Ok((out, file))
+        }
+        _ => include(arg, page_file),
+    }
+}
+
 /// Reads an include: `path`, `path:start:end` (1-based, inclusive, either may be empty),
 /// `path:line` or `path:anchor`.
-fn include(arg: &str, page_file: &Path) -> Result<(String, PathBuf), String> {
+/// Why an include gave nothing.
+#[derive(Debug)]
+enum Problem {
+    /// The build cannot go on: no such file, no such anchor, a malformed range.
+    Error(String),
+    /// A line range that starts past the file's end: nothing is included, as in mdBook, and
+    /// the build says so.
+    Empty(String),
+}
+
+impl From<String> for Problem {
+    fn from(msg: String) -> Problem {
+        Problem::Error(msg)
+    }
+}
+
+impl Problem {
+    fn into_message(self) -> String {
+        match self {
+            Problem::Error(m) => m,
+            Problem::Empty(m) => format!("{m}: nothing is included (as in mdBook)"),
+        }
+    }
+}
+
+fn include(arg: &str, page_file: &Path) -> Result<(String, PathBuf), Problem> {
     let mut parts = arg.splitn(3, ':');
     let rel = parts.next().unwrap_or_default();
     let sel1 = parts.next();
@@ -204,15 +349,21 @@ fn lines(
     start: Option<usize>,
     end: Option<usize>,
     rel: &str,
-) -> Result<String, String> {
+) -> Result<String, Problem> {
     let all: Vec<&str> = text.split_inclusive('\n').collect();
     let start = start.unwrap_or(1);
     let end = end.unwrap_or(all.len());
-    if start == 0 || start > end || start > all.len() {
-        return Err(format!(
+    if start > all.len() && start <= end {
+        return Err(Problem::Empty(format!(
             "line range {start}:{end} is outside `{rel}`, which has {} lines",
             all.len()
-        ));
+        )));
+    }
+    if start == 0 || start > end {
+        return Err(Problem::Error(format!(
+            "line range {start}:{end} is outside `{rel}`, which has {} lines",
+            all.len()
+        )));
     }
     Ok(all[start - 1..end.min(all.len())].concat())
 }
@@ -323,10 +474,10 @@ mod tests {
         let (d, page) = setup();
         let body = "a\n{{#include nope.txt}}\n{{#include ../labs/x/f.txt:nope}}\n";
         let e = run(body, &page, d.path());
-        let lines: Vec<_> = e.diagnostics.iter().map(|d| d.line).collect();
+        let lines: Vec<_> = e.include_problems.iter().map(|d| d.line).collect();
         assert_eq!(lines, vec![2, 3]);
-        assert!(e.diagnostics[0].message.contains("no such file"));
-        assert!(e.diagnostics[1].message.contains("no anchor `nope`"));
+        assert!(e.include_problems[0].message.contains("no such file"));
+        assert!(e.include_problems[1].message.contains("no anchor `nope`"));
     }
 
     /// mdBook's rules: a path may leave the book (a book in `guide/` includes its repository's
@@ -347,6 +498,41 @@ mod tests {
             e.text,
             "```rust\nfn main() {}\n```\nWrite `{{#include}}` with a path.\n"
         );
+    }
+
+    /// mdBook's other directives: `playground` puts the file in a Rust block, `rustdoc_include`
+    /// hides the lines outside its range, included text is expanded again (up to a depth, so a
+    /// file that includes itself stops), and `title` sets the page title.
+    #[test]
+    fn playground_rustdoc_include_recursion_and_title() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(
+            d.path().join("ex.rs"),
+            "fn a() {}\nfn main() {\n    a();\n}\n",
+        )
+        .unwrap();
+        std::fs::write(d.path().join("again.md"), "round\n{{#include again.md}}\n").unwrap();
+        let page = d.path().join("page.md");
+        let e = run(
+            "{{#title Custom title}}\n{{#playground ex.rs editable}}\n```rust\n{{#rustdoc_include ex.rs:2:4}}\n```\n{{#include again.md}}\n",
+            &page,
+            d.path(),
+        );
+        assert!(e.diagnostics.is_empty(), "{:?}", e.diagnostics);
+        assert_eq!(e.title.as_deref(), Some("Custom title"));
+        assert!(
+            e.text
+                .starts_with("\n```rust,editable\nfn a() {}\nfn main() {\n    a();\n}\n```\n"),
+            "{}",
+            e.text
+        );
+        assert!(
+            e.text
+                .contains("```rust\n# fn a() {}\nfn main() {\n    a();\n}\n```"),
+            "{}",
+            e.text
+        );
+        assert_eq!(e.text.matches("round").count(), MAX_DEPTH, "{}", e.text);
     }
 
     #[test]

@@ -126,17 +126,26 @@ fn options() -> Options {
         | Options::ENABLE_GFM
 }
 
+/// What rendering a page needs from the book besides the page.
+#[derive(Debug, Clone, Copy)]
+pub struct BookContext<'a> {
+    /// The labs' recorded results for the pages' transcripts and annotations.
+    pub proofs: &'a proof::ProofIndex,
+    /// `[output.html.code.hidelines]`: language → the prefix of its hidden lines.
+    pub hidelines: &'a std::collections::BTreeMap<String, String>,
+}
+
 /// Renders expanded Markdown. `map` leads offsets back to `page_text` (the page file) for
-/// diagnostics about `display`.
-/// `proofs` are the labs' recorded results for the page's transcripts and annotations.
+/// diagnostics about `display`; `book` is what else it reads.
 pub fn render(
     md: &str,
     map: &SourceMap,
     page_text: &str,
     display: &Path,
     lang: &str,
-    proofs: &proof::ProofIndex,
+    book: &BookContext<'_>,
 ) -> Rendered {
+    let proofs = book.proofs;
     let labels = BodyLabels::for_language(lang);
     let events: Vec<(Event<'_>, std::ops::Range<usize>)> =
         Parser::new_ext(md, options()).into_offset_iter().collect();
@@ -294,7 +303,14 @@ pub fn render(
                     let at = map.to_page(offset).min(page_text.len());
                     page_text[..at].matches('\n').count() + 1
                 };
-                let mut block_proof = code::BlockProof::default();
+                let mut block_proof = code::BlockProof {
+                    hidelines: info
+                        .lang
+                        .as_deref()
+                        .and_then(|l| book.hidelines.get(l))
+                        .cloned(),
+                    ..code::BlockProof::default()
+                };
                 if let Some(lab) = &info.lab {
                     let key = format!("{}:{}", display.display(), page_line(range.start));
                     let p = proofs.transcripts.get(&key);
@@ -620,7 +636,10 @@ mod tests {
             md,
             Path::new("p.md"),
             "en",
-            &proof::ProofIndex::default(),
+            &BookContext {
+                proofs: &proof::ProofIndex::default(),
+                hidelines: &std::collections::BTreeMap::new(),
+            },
         )
     }
 

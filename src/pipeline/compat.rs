@@ -1,8 +1,8 @@
 //! What mdBook refuses, docgen refuses too, so a book that fails with one fails with the other:
 //! a chapter at `print.md` (the print page's place), an `[output.html] theme` directory that
 //! does not exist, redirects that would replace a chapter or that have only `#fragment`
-//! entries, and an `[output.NAME]` renderer whose command cannot be found (a warning when it
-//! is `optional`). docgen writes HTML only: a renderer that does exist is named once as not run.
+//! entries, `[output.html.search.chapter]` keys that match no chapter, and an `[output.NAME]`
+//! renderer whose command cannot be found (a warning when it is `optional`). docgen writes HTML only: a renderer that does exist is named once as not run.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -50,6 +50,29 @@ pub(crate) fn check(project: &Project, sources: &[LangSources], diagnostics: &mu
             if let Some(url) = ch.url() {
                 chapter_urls.insert(url);
             }
+        }
+    }
+    // [output.html.search.chapter."PATH"]: each PATH must be a chapter or a directory of them.
+    let chapter_keys = html
+        .search
+        .as_ref()
+        .and_then(|s| s.get("chapter"))
+        .and_then(toml::Value::as_table);
+    for key in chapter_keys.into_iter().flat_map(|t| t.keys()) {
+        let matches = sources.iter().flat_map(|s| &s.nav.chapters).any(|ch| {
+            ch.source.as_ref().is_some_and(|src| {
+                let src = src.to_string_lossy();
+                src == key.as_str() || src.starts_with(&format!("{}/", key.trim_end_matches('/')))
+            })
+        });
+        if !matches {
+            diagnostics.push(
+                Diagnostic::error(
+                    &toml,
+                    format!("[output.html.search.chapter] key `{key}` matches no chapter path"),
+                )
+                .with_hint("keys are chapter paths (`first/page.md`) or their directories (`second`), as in SUMMARY.md"),
+            );
         }
     }
     let mut plain: BTreeSet<&str> = BTreeSet::new();

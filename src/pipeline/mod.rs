@@ -193,6 +193,23 @@ fn build_with(
     } else {
         0
     };
+    let hidelines: std::collections::BTreeMap<String, String> = config
+        .output
+        .html
+        .code
+        .as_ref()
+        .and_then(|c| c.get("hidelines"))
+        .and_then(toml::Value::as_table)
+        .map(|t| {
+            t.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let render_salt = docgen_core::hash::hash_parts([
+        &labs.proofs.digest.to_le_bytes()[..],
+        format!("{hidelines:?}").as_bytes(),
+    ]);
     let env = render::Env {
         project,
         templates: &templates,
@@ -203,6 +220,9 @@ fn build_with(
         cache,
         site_key,
         pages_first,
+        hidelines,
+        render_salt,
+        strict: project.is_docgen_book(),
     };
     let mut rendered = Vec::with_capacity(languages.len());
     let mut sitemap_urls = Vec::new();

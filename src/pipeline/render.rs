@@ -6,7 +6,7 @@
 //! links, which the link check needs once every page is known. So memory does not grow with
 //! the size of the rendered site.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -81,6 +81,14 @@ pub(crate) struct Env<'a> {
     pub(crate) site_key: u128,
     /// Leave the print page and search index for after the pages are published (`serve`).
     pub(crate) pages_first: bool,
+    /// `[output.html.code.hidelines]`: language → the prefix of its hidden lines.
+    pub(crate) hidelines: BTreeMap<String, String>,
+    /// What a page's rendering reads besides the page (the labs' results, `hidelines`), for
+    /// the page cache's key.
+    pub(crate) render_salt: u128,
+    /// A docgen book (see `Project::is_docgen_book`): broken links and includes are errors;
+    /// in a plain mdBook book, warnings.
+    pub(crate) strict: bool,
 }
 
 /// What rendering one chapter gives.
@@ -172,7 +180,7 @@ pub(crate) fn render_language(
         ),
     };
 
-    check_language_links(&collected.records, &tree, diagnostics);
+    check_language_links(&collected.records, &tree, env.strict, diagnostics);
     Ok(RenderedLanguage {
         records: collected.records,
         included: collected.included,
@@ -252,10 +260,13 @@ fn crash_diagnostic(display: &Path, panic: Box<dyn std::any::Any + Send>) -> Box
     )
 }
 
-/// Links, checked against every page of this language (and its other files).
+/// Links, checked against every page of this language (and its other files). A broken link
+/// is an error in a docgen book; in a plain mdBook book (which mdBook builds without checking
+/// links) it is a warning, so the book builds as it is and `--deny-warnings` makes it strict.
 fn check_language_links(
     records: &[PageRecord],
     tree: &source::SourceTree,
+    strict: bool,
     diagnostics: &mut Diagnostics,
 ) {
     let mut targets = Targets::default();
@@ -280,7 +291,12 @@ fn check_language_links(
         })
         .collect();
     for d in found {
-        diagnostics.extend(d);
+        diagnostics.extend(d.into_iter().map(|mut d| {
+            if !strict {
+                d.severity = docgen_core::diagnostic::Severity::Warning;
+            }
+            d
+        }));
     }
 }
 
@@ -318,7 +334,7 @@ fn render_page(
                 &p.text,
                 &expanded.text,
                 nav_title,
-                env.labs.proofs.digest,
+                env.render_salt,
             ),
         )
     });
@@ -331,12 +347,16 @@ fn render_page(
                 &p.text,
                 &p.display_path,
                 &lang.code,
-                &env.labs.proofs,
+                &markdown::BookContext {
+                    proofs: &env.labs.proofs,
+                    hidelines: &env.hidelines,
+                },
             );
-            let title = p
-                .front
+            // `{{#title ...}}` (mdBook's), then front matter, then the first heading.
+            let title = expanded
                 .title
                 .clone()
+                .or_else(|| p.front.title.clone())
                 .or_else(|| rendered.first_heading.clone())
                 .unwrap_or_else(|| nav_title.clone());
             let search = search_entries(&rendered, &url, &title);
@@ -352,6 +372,14 @@ fn render_page(
         }
     };
     let mut diags = expanded.diagnostics;
+    // mdBook builds a book whose include is missing (it logs it): in a plain mdBook book so
+    // does docgen, with a warning.
+    diags.extend(expanded.include_problems.into_iter().map(|mut d| {
+        if !env.strict {
+            d.severity = docgen_core::diagnostic::Severity::Warning;
+        }
+        d
+    }));
     diags.extend(page.rendered.diagnostics.iter().cloned());
     if let Some(lab) = &p.front.lab {
         if !env.labs.labs.contains_key(lab) {

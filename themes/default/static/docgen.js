@@ -49,6 +49,26 @@
     });
   });
 
+  // Hidden lines (mdBook's `# ` in Rust, `hidelines`): a button shows or hides them.
+  document.querySelectorAll("figure.code-block").forEach(function (fig) {
+    if (!fig.querySelector(".line.boring")) { return; }
+    var btn = document.createElement("button");
+    btn.type = "button";
+    btn.className = "hidden-lines-button";
+    var vi = document.documentElement.lang === "vi";
+    var show = vi ? "Hiện các dòng ẩn" : "Show hidden lines";
+    var hide = vi ? "Ẩn lại" : "Hide them";
+    btn.textContent = show;
+    btn.setAttribute("aria-pressed", "false");
+    btn.addEventListener("click", function () {
+      var on = fig.classList.toggle("show-hidden");
+      btn.textContent = on ? hide : show;
+      btn.setAttribute("aria-pressed", on ? "true" : "false");
+    });
+    var wrap = fig.querySelector(".code-wrap");
+    (wrap || fig).appendChild(btn);
+  });
+
   function fallbackCopy(text) {
     var ta = document.createElement("textarea");
     ta.value = text;
