@@ -112,9 +112,9 @@ pub struct HtmlOutput {
     pub default_theme: Option<String>,
     /// mdBook's dark theme name; accepted.
     pub preferred_dark_theme: Option<String>,
-    /// Accepted, not used.
+    /// mdBook 0.4's name for `smart-punctuation`.
     pub curly_quotes: Option<bool>,
-    /// Accepted, not used.
+    /// Curly quotes, dashes and ellipses in text (not code), as mdBook 0.5 does by default.
     pub smart_punctuation: Option<bool>,
     /// Accepted, not used.
     pub mathjax_support: Option<bool>,

@@ -37,6 +37,13 @@ pub fn execute(root: Option<&Path>, args: &BuildArgs) -> anyhow::Result<ExitCode
         Some(p) => std::env::current_dir()?.join(p),
         None => project.build_dir(),
     };
+    // With other renderers declared ([output.X] beside html), mdBook writes each into its own
+    // directory: the HTML goes to `<build-dir>/html/`, where mdBook users look for it.
+    let out = if project.config.output.other.is_empty() {
+        out
+    } else {
+        out.join("html")
+    };
     let built = pipeline::build_into(&project, &out)?;
     eprint!("{}", built.diagnostics.render());
     let errors = built.diagnostics.error_count();

@@ -133,6 +133,8 @@ pub struct BookContext<'a> {
     pub proofs: &'a proof::ProofIndex,
     /// `[output.html.code.hidelines]`: language → the prefix of its hidden lines.
     pub hidelines: &'a std::collections::BTreeMap<String, String>,
+    /// `[output.html] smart-punctuation`: curly quotes, dashes and ellipses in text.
+    pub smart_punctuation: bool,
 }
 
 /// Renders expanded Markdown. `map` leads offsets back to `page_text` (the page file) for
@@ -147,8 +149,16 @@ pub fn render(
 ) -> Rendered {
     let proofs = book.proofs;
     let labels = BodyLabels::for_language(lang);
-    let events: Vec<(Event<'_>, std::ops::Range<usize>)> =
-        Parser::new_ext(md, options()).into_offset_iter().collect();
+    let events: Vec<(Event<'_>, std::ops::Range<usize>)> = Parser::new_ext(
+        md,
+        if book.smart_punctuation {
+            options() | Options::ENABLE_SMART_PUNCTUATION
+        } else {
+            options()
+        },
+    )
+    .into_offset_iter()
+    .collect();
     let mut r = Rendered::default();
     let mut out: Vec<Event<'_>> = Vec::with_capacity(events.len());
     let mut used_ids: HashSet<String> = HashSet::new();
@@ -639,6 +649,7 @@ mod tests {
             &BookContext {
                 proofs: &proof::ProofIndex::default(),
                 hidelines: &std::collections::BTreeMap::new(),
+                smart_punctuation: false,
             },
         )
     }

@@ -1,7 +1,8 @@
 //! What mdBook refuses, docgen refuses too, so a book that fails with one fails with the other:
 //! a chapter at `print.md` (the print page's place), an `[output.html] theme` directory that
 //! does not exist, redirects that would replace a chapter or that have only `#fragment`
-//! entries, `[output.html.search.chapter]` keys that match no chapter, and an `[output.NAME]`
+//! entries, `[output.html.search.chapter]` keys that match no chapter, a forge logo asked for
+//! as a regular icon (`git-repository-icon = "fa-github"`), and an `[output.NAME]`
 //! renderer whose command cannot be found (a warning when it is `optional`). docgen writes HTML only: a renderer that does exist is named once as not run.
 
 use std::collections::BTreeSet;
@@ -26,6 +27,19 @@ pub(crate) fn check(project: &Project, sources: &[LangSources], diagnostics: &mu
                     format!("[output.html] theme `{}` does not exist", theme.display()),
                 )
                 .with_hint("mdBook's theme directory must exist; remove the key to use docgen's theme (docgen's own is [docgen] theme)"),
+            );
+        }
+    }
+    // mdBook 0.5 reads `fa-NAME` as a regular icon; the forge logos are brand icons only.
+    if let Some(icon) = &html.git_repository_icon {
+        const BRANDS: &[&str] = &["github", "gitlab", "bitbucket", "git", "git-alt", "gitea"];
+        if let Some(name) = icon.strip_prefix("fa-").filter(|n| BRANDS.contains(n)) {
+            diagnostics.push(
+                Diagnostic::error(
+                    &toml,
+                    format!("[output.html] git-repository-icon `{icon}`: `{name}` is a brand icon, not a regular one"),
+                )
+                .with_hint(format!("write `fab-{name}`, as mdBook 0.5 requires")),
             );
         }
     }

@@ -44,8 +44,7 @@ pub(crate) fn language_files(
     );
 
     // A directory's index page when the book has none: the first chapter itself, as mdBook
-    // writes it, when that chapter sits at the language root (its relative links hold there);
-    // else a redirect to it.
+    // writes it.
     let index = format!("{}index.html", lang.prefix);
     if !output.files.contains_key(&index) {
         if let Some(first) = records.first() {
@@ -54,7 +53,23 @@ pub(crate) fn language_files(
                 Some(page) if !first.url.contains('/') => {
                     output.files.insert(index, page);
                 }
-                _ => output.add(
+                // A chapter in a directory: the same page, its relative URLs kept right by a
+                // <base> pointing at that directory.
+                Some(page) => {
+                    let bytes = match page {
+                        crate::output::Content::Bytes(b) => b,
+                        crate::output::Content::Shared(b) => b.to_vec(),
+                        crate::output::Content::Copy(p) => std::fs::read(&p)?,
+                    };
+                    let dir = &first.url[..first.url.rfind('/').unwrap_or(0) + 1];
+                    let html = String::from_utf8_lossy(&bytes).replacen(
+                        "<head>",
+                        &format!("<head>\n<base href=\"{}\">", docgen_core::text::escape(dir)),
+                        1,
+                    );
+                    output.add(index, html);
+                }
+                None => output.add(
                     index,
                     redirect(templates, &lang.code, &first.title, &first.url)?,
                 ),

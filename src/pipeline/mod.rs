@@ -206,9 +206,11 @@ fn build_with(
                 .collect()
         })
         .unwrap_or_default();
+    let html = &config.output.html;
+    let smart_punctuation = html.smart_punctuation.or(html.curly_quotes).unwrap_or(true);
     let render_salt = docgen_core::hash::hash_parts([
         &labs.proofs.digest.to_le_bytes()[..],
-        format!("{hidelines:?}").as_bytes(),
+        format!("{hidelines:?} {smart_punctuation}").as_bytes(),
     ]);
     let env = render::Env {
         project,
@@ -223,6 +225,7 @@ fn build_with(
         hidelines,
         render_salt,
         strict: project.is_docgen_book(),
+        smart_punctuation,
     };
     let mut rendered = Vec::with_capacity(languages.len());
     let mut sitemap_urls = Vec::new();

@@ -89,6 +89,8 @@ pub(crate) struct Env<'a> {
     /// A docgen book (see `Project::is_docgen_book`): broken links and includes are errors;
     /// in a plain mdBook book, warnings.
     pub(crate) strict: bool,
+    /// `[output.html] smart-punctuation` (or `curly-quotes`), on unless the book turns it off.
+    pub(crate) smart_punctuation: bool,
 }
 
 /// What rendering one chapter gives.
@@ -350,6 +352,7 @@ fn render_page(
                 &markdown::BookContext {
                     proofs: &env.labs.proofs,
                     hidelines: &env.hidelines,
+                    smart_punctuation: env.smart_punctuation,
                 },
             );
             // `{{#title ...}}` (mdBook's), then front matter, then the first heading.
