@@ -43,6 +43,15 @@ pub(crate) fn check(project: &Project, sources: &[LangSources], diagnostics: &mu
             );
         }
     }
+    if html.mathjax_support == Some(true) {
+        diagnostics.push(
+            Diagnostic::warning(
+                &toml,
+                "[output.html] mathjax-support: docgen does not load MathJax; math stays as written",
+            )
+            .with_hint("a preprocessor such as mdbook-katex renders math at build time, and docgen runs it"),
+        );
+    }
     let mut chapter_urls = BTreeSet::new();
     for s in sources {
         for ch in &s.nav.chapters {
@@ -153,6 +162,90 @@ pub(crate) fn check(project: &Project, sources: &[LangSources], diagnostics: &mu
                 )
                 .with_hint("install it, or mark the table `optional = true` (mdBook refuses this book too)"),
             ),
+        }
+    }
+}
+
+/// What docgen takes from an mdBook `theme/` directory (`[output.html] theme`, default
+/// `theme`): its `css/*.css` as stylesheets after docgen's own, `head.hbs` into every page's
+/// `<head>`, and `favicon.svg`/`favicon.png`. Handlebars templates (`index.hbs` ...) cannot
+/// drive docgen's pages: the build says so once.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct MdbookTheme {
+    /// `theme/css/X.css`, as site paths, in name order.
+    pub(crate) css: Vec<String>,
+    /// The text of `head.hbs`.
+    pub(crate) head: Option<String>,
+    /// `favicon.svg` or `favicon.png`, as a site path.
+    pub(crate) favicon: Option<String>,
+    /// Site path → file to copy.
+    files: Vec<(String, PathBuf)>,
+}
+
+impl MdbookTheme {
+    /// Reads the book's mdBook theme directory, if there is one.
+    pub(crate) fn load(project: &Project, diagnostics: &mut Diagnostics) -> MdbookTheme {
+        let mut theme = MdbookTheme::default();
+        let rel = project
+            .config
+            .output
+            .html
+            .theme
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("theme"));
+        let dir = project.root.join(&rel);
+        if !dir.is_dir() {
+            return theme;
+        }
+        let mut css: Vec<PathBuf> = std::fs::read_dir(dir.join("css"))
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "css"))
+            .collect();
+        css.sort();
+        for p in css {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            let site = format!("theme/css/{name}");
+            theme.css.push(site.clone());
+            theme.files.push((site, p));
+        }
+        if let Ok(head) = std::fs::read_to_string(dir.join("head.hbs")) {
+            theme.head = Some(head);
+        }
+        for name in ["favicon.svg", "favicon.png"] {
+            let p = dir.join(name);
+            if p.is_file() {
+                theme.favicon = Some(name.to_string());
+                theme.files.push((name.to_string(), p));
+                break;
+            }
+        }
+        let templates: Vec<String> = ["index.hbs", "header.hbs", "toc.html.hbs", "toc.js.hbs"]
+            .iter()
+            .filter(|n| dir.join(n).is_file())
+            .map(|n| n.to_string())
+            .collect();
+        if !templates.is_empty() {
+            diagnostics.push(
+                Diagnostic::warning(
+                    PathBuf::from(&rel).join(&templates[0]),
+                    format!(
+                        "mdBook's Handlebars templates ({}) cannot drive docgen's pages: docgen uses its own page template",
+                        templates.join(", ")
+                    ),
+                )
+                .with_hint("docgen takes theme/css/*.css, head.hbs and the favicon from here; to change the page itself, put a page.html under themes/<name>/templates/"),
+            );
+        }
+        theme
+    }
+
+    /// Copies the theme's files into the site.
+    pub(crate) fn add_files(&self, output: &mut crate::output::Output) {
+        for (site, from) in &self.files {
+            output.copy(site.clone(), from.clone());
         }
     }
 }

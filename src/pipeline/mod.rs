@@ -172,6 +172,7 @@ fn build_with(
         Some("dark" | "navy" | "coal" | "ayu") => "dark",
         _ => "light",
     };
+    let mdbook_theme = compat::MdbookTheme::load(project, &mut diagnostics);
     // Everything a page template reads besides the page itself, for the cache of finished pages.
     let site_key = if cache.is_some() {
         let mut paths: Vec<Vec<&PathBuf>> = languages
@@ -180,11 +181,12 @@ fn build_with(
             .collect();
         paths.iter_mut().for_each(|p| p.sort());
         let described = format!(
-            "{:?}\n{:?}\n{:?}\n{:?}",
+            "{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
             config,
             languages,
             sources.iter().map(|s| &s.nav).collect::<Vec<_>>(),
-            paths
+            paths,
+            mdbook_theme
         );
         docgen_core::hash::hash_parts([
             described.as_bytes(),
@@ -226,6 +228,7 @@ fn build_with(
         render_salt,
         strict: project.is_docgen_book(),
         smart_punctuation,
+        mdbook_theme,
     };
     let mut rendered = Vec::with_capacity(languages.len());
     let mut sitemap_urls = Vec::new();
@@ -283,6 +286,7 @@ fn build_with(
         &mut output,
         &mut diagnostics,
     )?;
+    env.mdbook_theme.add_files(&mut output);
     timings.mark("site files");
     let cache = cache.map(BuildCache::sweep);
     let deferred: Vec<whole_book::Deferred> =

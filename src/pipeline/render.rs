@@ -91,6 +91,8 @@ pub(crate) struct Env<'a> {
     pub(crate) strict: bool,
     /// `[output.html] smart-punctuation` (or `curly-quotes`), on unless the book turns it off.
     pub(crate) smart_punctuation: bool,
+    /// What docgen takes from an mdBook `theme/` directory.
+    pub(crate) mdbook_theme: super::compat::MdbookTheme,
 }
 
 /// What rendering one chapter gives.
@@ -535,8 +537,12 @@ fn page_html(
         }),
     );
     ctx.insert("default_theme", env.default_theme);
-    ctx.insert("additional_css", &additional(&html_cfg.additional_css));
+    let mut css = additional(&html_cfg.additional_css);
+    css.extend(env.mdbook_theme.css.iter().cloned());
+    ctx.insert("additional_css", &css);
     ctx.insert("additional_js", &additional(&html_cfg.additional_js));
+    ctx.insert("head_extra", &env.mdbook_theme.head);
+    ctx.insert("favicon", &env.mdbook_theme.favicon);
     env.templates.render("page.html", &ctx)
 }
 

@@ -163,3 +163,37 @@ fn failing_and_missing_preprocessors_are_named() {
         .code(0)
         .stderr_has("warning: preprocessor `not-installed`: its command `mdbook-not-installed` was not found; it is optional, so the book builds without it");
 }
+
+/// An mdBook `theme/` directory: its `css/*.css` are linked after docgen's stylesheets,
+/// `head.hbs` goes into every page's `<head>`, the favicon is linked, and `index.hbs` (which
+/// cannot drive docgen's pages) is named once in a warning.
+#[test]
+fn an_mdbook_theme_directory_adds_css_head_and_favicon() {
+    let book = Book::fixture("mdbook-compat/theme");
+    let run = book.run(&["build"]).code(0);
+    assert_eq!(
+        run.stderr
+            .matches("mdBook's Handlebars templates (index.hbs)")
+            .count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    let page = book.output("intro.html");
+    assert!(
+        page.contains("<link rel=\"stylesheet\" href=\"theme/css/custom.css\">"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<meta name=\"x-book-head\" content=\"from head.hbs\">"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<link rel=\"icon\" href=\"favicon.svg\">"),
+        "{page}"
+    );
+    assert!(book
+        .output("theme/css/custom.css")
+        .contains("letter-spacing"));
+    assert!(book.output("favicon.svg").contains("<svg"));
+}
