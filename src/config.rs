@@ -71,8 +71,10 @@ impl Default for BookSection {
 pub struct BuildSection {
     /// Where the site is written, relative to the root (default `book`).
     pub build_dir: PathBuf,
-    /// mdBook creates missing chapter files; docgen reports them instead.
-    pub create_missing: bool,
+    /// A chapter whose file is missing is rendered as an empty page with its title (mdBook
+    /// writes that file; docgen does not touch the sources), with a warning. Unset: on for a
+    /// plain mdBook book (mdBook's default), off (an error) for a docgen book.
+    pub create_missing: Option<bool>,
     /// mdBook's default preprocessors (links, index); docgen always has their behaviour.
     pub use_default_preprocessors: bool,
     /// More directories to watch in `serve`.
@@ -83,7 +85,7 @@ impl Default for BuildSection {
     fn default() -> Self {
         BuildSection {
             build_dir: PathBuf::from("book"),
-            create_missing: false,
+            create_missing: None,
             use_default_preprocessors: true,
             extra_watch_dirs: Vec::new(),
         }

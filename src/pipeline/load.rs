@@ -160,7 +160,20 @@ pub(crate) fn load_language(
                         Err(d) => diagnostics.push(*d),
                     }
                 }
-                check_nav_files(&nav, &pages, &tree, &text, &summary_display, diagnostics);
+                let create = project
+                    .config
+                    .build
+                    .create_missing
+                    .unwrap_or_else(|| !project.is_docgen_book());
+                check_nav_files(
+                    &nav,
+                    &mut pages,
+                    &tree,
+                    &text,
+                    &summary_display,
+                    (create, root),
+                    diagnostics,
+                );
                 if project.config.docgen.warn_unlisted {
                     warn_unlisted(&nav, &pages, &tree, root, &summary_display, diagnostics);
                 }
@@ -278,12 +291,15 @@ fn warn_unlisted(
 }
 
 /// Reports SUMMARY.md entries whose file is missing.
+/// Every chapter of SUMMARY.md must have its file. With `create` (mdBook's `create-missing`),
+/// a missing one is rendered as an empty page with its title, and a warning says so.
 fn check_nav_files(
     nav: &Nav,
-    pages: &HashMap<PathBuf, Page>,
+    pages: &mut HashMap<PathBuf, Page>,
     tree: &source::SourceTree,
     summary_text: &str,
     summary_display: &Path,
+    (create, root): (bool, &Path),
     diagnostics: &mut Diagnostics,
 ) {
     for ch in &nav.chapters {
@@ -302,6 +318,25 @@ fn check_nav_files(
         let col = line_text
             .find(&needle)
             .map_or(1, |i| line_text[..i + 1].chars().count() + 1);
+        if create {
+            let display = display_path(root, &tree.dir.join(src));
+            if let Ok(page) = page::parse(&display, src, format!("# {}\n", ch.title)) {
+                pages.insert(src.clone(), page);
+                diagnostics.push(
+                    Diagnostic::warning(
+                        summary_display,
+                        format!(
+                            "chapter file `{}` does not exist: its page is empty but for its title",
+                            src.display()
+                        ),
+                    )
+                    .at(ch.summary_line, col, src.to_string_lossy().chars().count())
+                    .with_source_line(line_text)
+                    .with_hint("create the file; `[build] create-missing = false` makes this an error (mdBook would write the file, docgen leaves the sources alone)"),
+                );
+                continue;
+            }
+        }
         diagnostics.push(
             Diagnostic::error(
                 summary_display,

@@ -197,3 +197,34 @@ fn an_mdbook_theme_directory_adds_css_head_and_favicon() {
         .contains("letter-spacing"));
     assert!(book.output("favicon.svg").contains("<svg"));
 }
+
+/// A chapter whose file is missing: mdBook (create-missing, on by default) writes the file and
+/// builds; docgen builds too, with the page empty but for its title, leaves the sources alone,
+/// and warns. `create-missing = false`, or a docgen book, makes it an error.
+#[test]
+fn a_missing_chapter_file_builds_as_mdbook_does_without_touching_the_sources() {
+    let book = Book::fixture("mdbook-compat/dot-paths");
+    let summary = book.read("src/SUMMARY.md");
+    book.write(
+        "src/SUMMARY.md",
+        &format!("{summary}- [Not written yet](later.md)\n"),
+    );
+    book.run(&["build"]).code(0).stderr_has(
+        "warning: chapter file `later.md` does not exist: its page is empty but for its title",
+    );
+    assert!(book
+        .output("later.html")
+        .contains("<h1 id=\"not-written-yet\">Not written yet"));
+    assert!(
+        !book.path().join("src/later.md").exists(),
+        "the sources are left alone"
+    );
+    let toml = book.read("book.toml");
+    book.write(
+        "book.toml",
+        &format!("{toml}\n[build]\ncreate-missing = false\n"),
+    );
+    book.run(&["build"])
+        .code(1)
+        .stderr_has("error: chapter file `later.md` does not exist");
+}
