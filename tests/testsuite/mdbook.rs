@@ -1,7 +1,7 @@
 //! mdBook books build unchanged: one test per class of mdBook behaviour docgen once refused
 //! or got wrong, each on a small book in `tests/fixtures/mdbook-compat/`.
 
-use crate::support::{docgen, Book};
+use crate::support::{docgen, strip_tags, unescape_html, Book};
 
 /// SUMMARY.md paths written `./blank.md` and `./vec/./layout.md` are the chapters mdBook builds
 /// at `blank.html` and `vec/layout.html`: none is dropped as unlisted, and links between them
@@ -227,4 +227,38 @@ fn a_missing_chapter_file_builds_as_mdbook_does_without_touching_the_sources() {
     book.run(&["build"])
         .code(1)
         .stderr_has("error: chapter file `later.md` does not exist");
+}
+
+/// mdBook's other directives and hidden lines: `{{#title}}` sets the page title, Rust's `# `
+/// lines and the book's `hidelines` prefix hide lines (their text kept for the copy button,
+/// shown by a button), `{{#rustdoc_include}}` hides the lines outside its range and
+/// `{{#playground}}` puts the file in a Rust block.
+#[test]
+fn directives_and_hidden_lines_render_as_in_mdbook() {
+    let book = Book::fixture("mdbook-compat/directives");
+    book.run(&["build"]).code(0);
+    let page = book.output("code.html");
+    assert!(
+        page.contains("<title>Code, shown and hidden · Directives</title>"),
+        "{page}"
+    );
+    let hidden: Vec<String> = page
+        .split("<span class=\"line boring\">")
+        .skip(1)
+        .map(|s| {
+            strip_tags(&unescape_html(
+                s.split("</span><span class=\"boring-nl\">")
+                    .next()
+                    .unwrap_or(""),
+            ))
+        })
+        .collect();
+    assert_eq!(
+        hidden,
+        ["fn helper() -> u32 { 42 }", "import os", "fn unused() {}"],
+        "{page}"
+    );
+    let text = strip_tags(&unescape_html(&page));
+    assert!(text.contains("println!(\"from example.rs\");"), "{text}");
+    assert!(page.contains("data-lang=\"rust\""), "{page}");
 }
