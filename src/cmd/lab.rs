@@ -138,6 +138,10 @@ pub struct RunArgs {
 pub struct TestArgs {
     /// One lab (default: all).
     pub name: Option<String>,
+    /// How many runs go at once, each in its own container (default: the number of cores, and
+    /// at most one per 2 GiB of available memory). `--jobs 1` runs them one by one.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
     /// Report format on stdout.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
@@ -298,14 +302,57 @@ fn parse_with(with: &[String]) -> anyhow::Result<Vec<(String, PathBuf)>> {
         .collect()
 }
 
-/// Prints progress to stderr.
+/// `lab test`'s default `--jobs`: the cores, and at most one run per 2 GiB of available
+/// memory (a lab with systemd, nginx, gunicorn and Django takes a few hundred MB; its image
+/// build more).
+fn default_jobs() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let available_kib = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        m.lines()
+            .find_map(|l| l.strip_prefix("MemAvailable:"))
+            .and_then(|v| v.split_whitespace().next()?.parse::<usize>().ok())
+    });
+    let by_memory = available_kib.map_or(cores, |k| (k / (2 * 1024 * 1024)).max(1));
+    cores.min(by_memory).max(1)
+}
+
+/// Prints progress to stderr; with a prefix (one of several runs at once), every line starts
+/// with `[RUN]` and an event's lines are written together.
 struct Stderr {
     lang: String,
+    prefix: Option<String>,
 }
 
 impl Progress for Stderr {
+    fn fork(&self, run: &str) -> Box<dyn Progress + Send> {
+        Box::new(Stderr {
+            lang: self.lang.clone(),
+            prefix: Some(run.to_string()),
+        })
+    }
+
     fn event(&mut self, e: &Event<'_>) {
+        let mut buf: Vec<u8> = Vec::new();
+        self.render(e, &mut buf);
+        let text = String::from_utf8_lossy(&buf);
         let mut err = std::io::stderr().lock();
+        match &self.prefix {
+            None => {
+                let _ = err.write_all(text.as_bytes());
+            }
+            Some(p) => {
+                let mut out = String::with_capacity(text.len() + 32);
+                for line in text.lines() {
+                    out.push_str(&format!("[{p}] {line}\n"));
+                }
+                let _ = err.write_all(out.as_bytes());
+            }
+        }
+    }
+}
+
+impl Stderr {
+    fn render(&self, e: &Event<'_>, err: &mut Vec<u8>) {
         let _ = match e {
             Event::Start { spec, variant } => writeln!(
                 err,
@@ -427,6 +474,7 @@ fn run(root: Option<&Path>, a: RunArgs, cancel: &CancelToken) -> anyhow::Result<
     };
     let mut progress = Stderr {
         lang: a.build.lang.clone(),
+        prefix: None,
     };
     let mut r = runner.run(&plan, &mut progress)?;
     if plan.is_base() {
@@ -486,12 +534,18 @@ fn test(root: Option<&Path>, a: TestArgs, cancel: &CancelToken) -> anyhow::Resul
     if let Some(m) = min_coverage.filter(|m| !(0.0..=1.0).contains(m)) {
         bail!("[labs] min-claim-coverage = {m} in book.toml is not a share from 0.0 to 1.0 (0.9 means 90%)");
     }
-    let settings = settings(&project, &a.build, false)?;
+    let mut settings = settings(&project, &a.build, false)?;
+    settings.jobs = match a.jobs {
+        Some(0) => bail!("--jobs 0: at least one run must go at a time"),
+        Some(n) => n,
+        None => default_jobs(),
+    };
     let engine = connect(Some(&project), &a.engine, cancel)?;
     sweep(&engine);
     let runner = Runner::new(&engine, cancel.clone(), settings);
     let mut progress = Stderr {
         lang: a.build.lang.clone(),
+        prefix: None,
     };
     let mut results = Vec::new();
     for s in &specs {
@@ -578,6 +632,7 @@ fn shell(root: Option<&Path>, a: ShellArgs, cancel: &CancelToken) -> anyhow::Res
         },
         &mut Stderr {
             lang: a.build.lang.clone(),
+            prefix: None,
         },
     )?;
     Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))

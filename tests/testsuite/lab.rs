@@ -201,8 +201,14 @@ fn run_with_a_broken_unit_exits_1_and_names_the_failing_checks_in_junit_and_json
 /// Starts `docgen lab run gunicorn-socket`, sends SIGINT once a stderr line contains `marker`,
 /// and checks exit 130 and that no container of that process is left.
 fn interrupt_when(marker: &str) {
+    interrupt_during(&["lab", "run", "gunicorn-socket"], marker);
+}
+
+/// Runs `args`, sends SIGINT once `marker` shows on stderr, and requires exit 130 with no
+/// container of that process left.
+fn interrupt_during(args: &[&str], marker: &str) {
     let book = lab_book();
-    let mut child = lab_cmd(&book, &["lab", "run", "gunicorn-socket"])
+    let mut child = lab_cmd(&book, args)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -267,6 +273,20 @@ fn sigint_during_checks_exits_130_and_leaves_no_container() {
         return;
     }
     interrupt_when("check  ok   enabled");
+}
+
+/// Ctrl-C while `lab test --jobs 2` has two variants' containers running: every run stops,
+/// and none of its containers is left.
+#[test]
+fn sigint_during_a_parallel_lab_test_leaves_no_container() {
+    if !docker_or_skip(REAL_LAB) {
+        return;
+    }
+    // Both variants' runs have booted (their lines are prefixed with the variant's name).
+    interrupt_during(
+        &["lab", "test", "gunicorn-socket", "--jobs", "2"],
+        "[wrong-group]   boot   ok",
+    );
 }
 
 #[test]

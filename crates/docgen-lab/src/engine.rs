@@ -70,7 +70,8 @@ pub struct ManagedImage {
 }
 
 /// What the runner needs from a container engine.
-pub trait Engine {
+/// `Sync`: `lab test --jobs N` runs several labs' containers from one engine at once.
+pub trait Engine: Sync {
     /// `docker` or `podman` (for messages).
     fn name(&self) -> &str;
     /// The id of an image, or `None` when there is no such image.

@@ -4,8 +4,8 @@
 //! edited by a variant changes what the fake container reports. The real engine is tested by
 //! the integration tests, against Docker.
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::engine::{BuildRequest, ContainerRequest, Engine, Managed, ManagedImage};
@@ -36,14 +36,14 @@ pub(crate) struct State {
     pub images_in_use: BTreeSet<String>,
 }
 
-type Responder = Box<dyn Fn(&mut State, &str) -> ExecOutput>;
+type Responder = Box<dyn Fn(&mut State, &str) -> ExecOutput + Send + Sync>;
 
 /// The fake engine.
 pub(crate) struct FakeEngine {
-    pub state: RefCell<State>,
+    pub state: Mutex<State>,
     responder: Responder,
     /// Called on every exec, e.g. to cancel a run midway.
-    pub on_exec: Box<dyn Fn(&str)>,
+    pub on_exec: Box<dyn Fn(&str) + Send + Sync>,
 }
 
 /// An exec result with this stdout and exit 0.
@@ -57,14 +57,16 @@ pub(crate) fn ok(stdout: &str) -> ExecOutput {
 
 impl FakeEngine {
     /// A fake with the base image present and `responder` answering probes.
-    pub fn new(responder: impl Fn(&mut State, &str) -> ExecOutput + 'static) -> FakeEngine {
+    pub fn new(
+        responder: impl Fn(&mut State, &str) -> ExecOutput + Send + Sync + 'static,
+    ) -> FakeEngine {
         let mut state = State {
             boot_state: "running".into(),
             ..State::default()
         };
         state.images.insert("docgen-base:bookworm".into());
         FakeEngine {
-            state: RefCell::new(state),
+            state: Mutex::new(state),
             responder: Box::new(responder),
             on_exec: Box::new(|_| {}),
         }
@@ -72,7 +74,7 @@ impl FakeEngine {
 
     /// The calls so far, probes shortened to their first word or marker.
     pub fn calls(&self) -> Vec<String> {
-        self.state.borrow().calls.clone()
+        self.state.lock().unwrap().calls.clone()
     }
 }
 
@@ -126,21 +128,22 @@ impl Engine for FakeEngine {
     fn image_id(&self, reference: &str) -> anyhow::Result<Option<String>> {
         Ok(self
             .state
-            .borrow()
+            .lock()
+            .unwrap()
             .images
             .contains(reference)
             .then(|| format!("sha256:{reference}")))
     }
 
     fn build(&self, req: &BuildRequest, _: &mut dyn FnMut(&str)) -> anyhow::Result<()> {
-        let mut s = self.state.borrow_mut();
+        let mut s = self.state.lock().unwrap();
         s.calls.push(format!("build {}", req.tag));
         s.images.insert(req.tag.clone());
         Ok(())
     }
 
     fn start(&self, req: &ContainerRequest) -> anyhow::Result<String> {
-        let mut s = self.state.borrow_mut();
+        let mut s = self.state.lock().unwrap();
         s.calls.push("start".into());
         s.running.insert(req.name.clone());
         Ok(req.name.clone())
@@ -154,7 +157,7 @@ impl Engine for FakeEngine {
         _timeout: Duration,
     ) -> anyhow::Result<ExecOutput> {
         (self.on_exec)(script);
-        let mut s = self.state.borrow_mut();
+        let mut s = self.state.lock().unwrap();
         if let Some(bytes) = stdin {
             s.calls.push("install".into());
             parse_install(&String::from_utf8_lossy(bytes), &mut s.files);
@@ -179,14 +182,14 @@ impl Engine for FakeEngine {
     }
 
     fn restart(&self, _container: &str) -> anyhow::Result<()> {
-        let mut s = self.state.borrow_mut();
+        let mut s = self.state.lock().unwrap();
         s.calls.push("restart".into());
         s.restarts += 1;
         Ok(())
     }
 
     fn remove(&self, container: &str) -> anyhow::Result<()> {
-        let mut s = self.state.borrow_mut();
+        let mut s = self.state.lock().unwrap();
         s.calls.push(format!("remove {container}"));
         s.running.remove(container);
         s.removed.push(container.to_string());
@@ -206,11 +209,11 @@ impl Engine for FakeEngine {
     }
 
     fn managed_images(&self) -> anyhow::Result<Vec<ManagedImage>> {
-        Ok(self.state.borrow().managed_images.clone())
+        Ok(self.state.lock().unwrap().managed_images.clone())
     }
 
     fn remove_image(&self, reference: &str) -> anyhow::Result<()> {
-        let mut s = self.state.borrow_mut();
+        let mut s = self.state.lock().unwrap();
         s.calls.push(format!("rmi {reference}"));
         if s.images_in_use.contains(reference) {
             anyhow::bail!("conflict: unable to remove repository reference \"{reference}\" (must force) - container is using its referenced image");
@@ -231,7 +234,7 @@ impl Engine for FakeEngine {
         _changes: &[String],
         _message: &str,
     ) -> anyhow::Result<String> {
-        let mut s = self.state.borrow_mut();
+        let mut s = self.state.lock().unwrap();
         s.calls.push(format!("import {image}"));
         s.images.insert(image.to_string());
         Ok(format!("sha256:{image}"))
@@ -252,7 +255,7 @@ mod tests {
             created: created.into(),
         };
         let fake = FakeEngine::new(|_, _| ok(""));
-        fake.state.borrow_mut().managed_images = vec![
+        fake.state.lock().unwrap().managed_images = vec![
             img(
                 "a1",
                 Some("docgen-lab-web:00000000000000a1"),
@@ -285,7 +288,8 @@ mod tests {
             img("old", None, "2026-11-01T00:00:00Z"),
         ];
         fake.state
-            .borrow_mut()
+            .lock()
+            .unwrap()
             .images_in_use
             .insert("docgen-lab-web:00000000000000a3".into());
         // Only one lab's images: the other lab's and the untagged one stay.
@@ -303,7 +307,8 @@ mod tests {
         );
         let left: Vec<Option<String>> = fake
             .state
-            .borrow()
+            .lock()
+            .unwrap()
             .managed_images
             .iter()
             .map(|i| i.reference.clone())
@@ -437,7 +442,7 @@ variants:
             "{calls:#?}"
         );
         assert!(calls[5].contains("is-enabled app"), "{calls:#?}");
-        assert!(fake.state.borrow().running.is_empty());
+        assert!(fake.state.lock().unwrap().running.is_empty());
         // A second run finds the image: a warm run builds nothing.
         let r = runner.run(&Plan::base(&spec), &mut Silent).unwrap();
         assert!(!r.image_built);
@@ -470,7 +475,7 @@ variants:
         let sock = &t.variants[0].report.checks[1];
         assert_eq!(sock.evidence[0].title, "systemctl status app");
         // Three runs, three containers, all removed.
-        assert_eq!(fake.state.borrow().removed.len(), 3);
+        assert_eq!(fake.state.lock().unwrap().removed.len(), 3);
     }
 
     #[test]
@@ -649,14 +654,14 @@ variants:
         let d = tempfile::tempdir().unwrap();
         let spec = lab(d.path(), CHECKS);
         let fake = FakeEngine::new(unit_driven);
-        fake.state.borrow_mut().boot_state = "degraded".into();
+        fake.state.lock().unwrap().boot_state = "degraded".into();
         let runner = Runner::new(&fake, CancelToken::new(), settings(d.path()));
         let r = runner.run(&Plan::base(&spec), &mut Silent).unwrap();
         assert!(!r.passed());
         assert_eq!(r.error.as_deref(), Some("boot failed: systemd is degraded"));
         assert!(r.checks.iter().all(|c| c.status == CheckStatus::Skipped));
         assert!(!r.evidence.is_empty());
-        assert_eq!(fake.state.borrow().removed.len(), 1);
+        assert_eq!(fake.state.lock().unwrap().removed.len(), 1);
     }
 
     #[test]
@@ -684,8 +689,8 @@ variants:
             Some(&LabError::Cancelled { signal: 2 })
         );
         assert!(t.elapsed() < Duration::from_secs(5));
-        assert!(fake.state.borrow().running.is_empty());
-        assert_eq!(fake.state.borrow().removed.len(), 1);
+        assert!(fake.state.lock().unwrap().running.is_empty());
+        assert_eq!(fake.state.lock().unwrap().removed.len(), 1);
     }
 
     #[test]
@@ -706,7 +711,7 @@ variants:
         let r = runner.run(&plan, &mut Silent).unwrap();
         assert_eq!(r.failed_checks(), ["enabled", "socket"]);
         assert_eq!(
-            fake.state.borrow().files["/etc/systemd/system/app.service"],
+            fake.state.lock().unwrap().files["/etc/systemd/system/app.service"],
             "[Service]\nUser=app\n"
         );
         let bad = Plan {

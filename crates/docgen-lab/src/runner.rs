@@ -10,6 +10,8 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{anyhow, Context};
@@ -68,6 +70,12 @@ pub enum Event<'a> {
 pub trait Progress {
     /// One event.
     fn event(&mut self, e: &Event<'_>);
+
+    /// The progress of one of several runs going at once (`lab test --jobs N`), named so that
+    /// its lines can be told apart from the others'. By default they are not shown.
+    fn fork(&self, _run: &str) -> Box<dyn Progress + Send> {
+        Box::new(Silent)
+    }
 }
 
 /// Progress that goes nowhere.
@@ -96,6 +104,8 @@ pub struct Settings {
     /// has settled, its units' journal quiet this long (see [`Runner::settled`]); `None`: wait
     /// to the deadline.
     pub settle: Option<Duration>,
+    /// How many runs of `lab test` go at once, each in its own container (1: one by one).
+    pub jobs: usize,
 }
 
 impl Settings {
@@ -109,6 +119,7 @@ impl Settings {
             poll: Duration::from_millis(100),
             probe_timeout: Duration::from_secs(30),
             settle: Some(SETTLE),
+            jobs: 1,
         }
     }
 }
@@ -255,7 +266,7 @@ pub struct Runner<'e> {
     cancel: CancelToken,
     settings: Settings,
     owner: Owner,
-    counter: std::cell::Cell<u32>,
+    counter: AtomicU32,
 }
 
 fn ms(d: Duration) -> u64 {
@@ -270,7 +281,7 @@ impl<'e> Runner<'e> {
             cancel,
             settings,
             owner: Owner::current(),
-            counter: std::cell::Cell::new(0),
+            counter: AtomicU32::new(0),
         }
     }
 
@@ -367,7 +378,7 @@ impl<'e> Runner<'e> {
     }
 
     fn start_container(&self, spec: &LabSpec, image: &Image) -> anyhow::Result<ContainerGuard<'e>> {
-        self.counter.set(self.counter.get() + 1);
+        let n = self.counter.fetch_add(1, Ordering::SeqCst) + 1;
         let mut labels = self.owner.labels(&spec.id);
         if self.settings.keep {
             labels.insert(LABEL_KEEP.to_string(), "true".to_string());
@@ -376,7 +387,7 @@ impl<'e> Runner<'e> {
             self.engine,
             &ContainerRequest {
                 image: image.tag.clone(),
-                name: container_name(&spec.id, self.counter.get()),
+                name: container_name(&spec.id, n),
                 hostname: spec.id.clone(),
                 labels,
             },
@@ -861,8 +872,11 @@ impl<'e> Runner<'e> {
     }
 
     /// `lab test`: the lab as is, then every variant, each judged against its `fails:`.
-    /// `transcripts` are the book's transcripts of this lab, run in the base run; `claims` the
-    /// pages' annotations of its files, each proven by a run without its line.
+    /// `transcripts` are the book's transcripts of this lab, run in the base run (or in the
+    /// variant they name); `claims` the pages' annotations of its files, each proven by a run
+    /// without its line. After the base run (which builds the image), the variants' and the
+    /// claims' runs go `Settings::jobs` at a time, each in its own container; the report keeps
+    /// their order.
     pub fn test(
         &self,
         spec: &LabSpec,
@@ -877,16 +891,33 @@ impl<'e> Runner<'e> {
             },
             progress,
         )?;
-        let mut variants = Vec::new();
-        for v in &spec.variants {
-            let plan = Plan {
+        let (claim_plan, generated) = plan_claims(spec, claims);
+        let mut plans: Vec<Plan<'_>> = spec
+            .variants
+            .iter()
+            .map(|v| Plan {
                 variant: Some(v),
                 transcripts,
                 ..Plan::base(spec)
-            };
-            let r = self.run(&plan, progress)?;
-            variants.push(VariantTest::judge(&v.name, &v.fails, r));
-        }
+            })
+            .collect();
+        plans.extend(generated.iter().map(|v| Plan {
+            variant: Some(v),
+            first_failure: true,
+            ..Plan::base(spec)
+        }));
+        let mut reports = self.run_all(&plans, progress)?.into_iter();
+        let variants: Vec<VariantTest> = spec
+            .variants
+            .iter()
+            .zip(reports.by_ref())
+            .map(|(v, r)| VariantTest::judge(&v.name, &v.fails, r))
+            .collect();
+        let caught: BTreeMap<&str, Vec<String>> = generated
+            .iter()
+            .zip(reports)
+            .map(|(v, r)| (v.name.as_str(), r.caught_by()))
+            .collect();
         let mut test = LabTest::new(base, variants);
         if !claims.is_empty() {
             // Only a check that passes on the lab as it is can prove anything by failing.
@@ -897,96 +928,95 @@ impl<'e> Runner<'e> {
                 .filter(|c| c.passed())
                 .map(|c| c.id.clone())
                 .collect();
-            test.claims =
-                Some(self.prove_claims(spec, claims, &test.variants, &passing, progress)?);
+            let results = claim_plan
+                .into_iter()
+                .map(|(c, at, source)| {
+                    let status = match source {
+                        ClaimSource::Informational(reason) => ClaimStatus::Informational { reason },
+                        ClaimSource::NotFound => ClaimStatus::NotFound,
+                        ClaimSource::Declared(name) | ClaimSource::Generated(name) => {
+                            let failed = test
+                                .variants
+                                .iter()
+                                .find(|t| t.name == name)
+                                .map(|t| t.report.failed_checks())
+                                .or_else(|| caught.get(name.as_str()).cloned())
+                                .unwrap_or_default();
+                            let failed: Vec<String> =
+                                failed.into_iter().filter(|f| passing.contains(f)).collect();
+                            if failed.is_empty() {
+                                ClaimStatus::Unproven { variant: name }
+                            } else {
+                                ClaimStatus::Proven {
+                                    variant: name,
+                                    checks: failed,
+                                }
+                            }
+                        }
+                    };
+                    ClaimResult {
+                        at: format!("{}:{}", c.page.display(), c.line),
+                        line: format!("{}:{}", c.file, at.unwrap_or(0)),
+                        key: c.key.clone(),
+                        status,
+                    }
+                })
+                .collect();
+            test.claims = Some(Coverage::of(results));
         }
         Ok(test)
     }
 
-    /// Proves each claim: by the declared variant that edits its line, or by a generated one
-    /// (the line removed, or the author's replacement) in which at least one check must fail.
-    fn prove_claims(
+    /// Runs `plans`, `Settings::jobs` at a time; the reports come back in the plans' order.
+    /// With more than one job, each run reports its progress through its own `fork` of
+    /// `progress`, so interleaved lines stay readable. The first error (a cancel, an engine
+    /// failure) stops the runs not yet started; the others finish and clean up.
+    fn run_all(
         &self,
-        spec: &LabSpec,
-        claims: &[Claim],
-        declared: &[VariantTest],
-        passing: &[String],
+        plans: &[Plan<'_>],
         progress: &mut dyn Progress,
-    ) -> anyhow::Result<Coverage> {
-        let mut results = Vec::new();
-        // Generated runs by variant name: the same line annotated on two pages runs once.
-        let mut generated: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let mut by_file: BTreeMap<&str, Vec<&Claim>> = BTreeMap::new();
-        for c in claims {
-            by_file.entry(c.file.as_str()).or_default().push(c);
+    ) -> anyhow::Result<Vec<Report>> {
+        let jobs = self.settings.jobs.clamp(1, plans.len().max(1));
+        if jobs == 1 {
+            return plans.iter().map(|p| self.run(p, progress)).collect();
         }
-        let mut ordered: Vec<(&Claim, Option<usize>, String)> = Vec::new();
-        for (file, cs) in by_file {
-            let text = std::fs::read_to_string(spec.dir.join(file)).unwrap_or_default();
-            let lines: Vec<&str> = text.lines().collect();
-            for (c, at) in cs.iter().zip(claims::locate(&cs, &text)) {
-                let line = at.and_then(|n| lines.get(n - 1)).unwrap_or(&"").to_string();
-                ordered.push((c, at, line));
+        let forks: Vec<Mutex<Box<dyn Progress + Send>>> = plans
+            .iter()
+            .map(|p| {
+                let name = p.variant.map_or("lab", |v| v.name.as_str());
+                Mutex::new(progress.fork(name))
+            })
+            .collect();
+        let results: Vec<Mutex<Option<anyhow::Result<Report>>>> =
+            plans.iter().map(|_| Mutex::new(None)).collect();
+        let next = AtomicUsize::new(0);
+        let failed = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            for _ in 0..jobs {
+                scope.spawn(|| loop {
+                    if failed.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(plan) = plans.get(i) else { return };
+                    let mut progress = forks[i].lock().unwrap_or_else(|e| e.into_inner());
+                    let r = self.run(plan, &mut **progress);
+                    if r.is_err() {
+                        failed.store(true, Ordering::SeqCst);
+                    }
+                    *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+                });
+            }
+        });
+        let mut reports = Vec::with_capacity(plans.len());
+        for r in results {
+            if let Some(r) = r.into_inner().unwrap_or_else(|e| e.into_inner()) {
+                reports.push(r?);
             }
         }
-        ordered.sort_by(|a, b| (&a.0.page, a.0.line).cmp(&(&b.0.page, b.0.line)));
-        for (c, at, line) in ordered {
-            let status = if let Some(reason) = &c.informational {
-                ClaimStatus::Informational {
-                    reason: reason.clone(),
-                }
-            } else if let Some(n) = at {
-                let covering = c
-                    .replace
-                    .is_none()
-                    .then(|| claims::covering_variant(spec, &c.file, &line))
-                    .flatten();
-                let (variant, failed) = match covering {
-                    Some(v) => {
-                        let failed = declared
-                            .iter()
-                            .find(|t| t.name == v.name)
-                            .map(|t| t.report.failed_checks())
-                            .unwrap_or_default();
-                        (v.name.clone(), failed)
-                    }
-                    None => {
-                        let v = claims::generated_variant(c, n, &line);
-                        if !generated.contains_key(&v.name) {
-                            let r = self.run(
-                                &Plan {
-                                    variant: Some(&v),
-                                    first_failure: true,
-                                    ..Plan::base(spec)
-                                },
-                                progress,
-                            )?;
-                            generated.insert(v.name.clone(), r.caught_by());
-                        }
-                        (v.name.clone(), generated[&v.name].clone())
-                    }
-                };
-                let failed: Vec<String> =
-                    failed.into_iter().filter(|f| passing.contains(f)).collect();
-                if failed.is_empty() {
-                    ClaimStatus::Unproven { variant }
-                } else {
-                    ClaimStatus::Proven {
-                        variant,
-                        checks: failed,
-                    }
-                }
-            } else {
-                ClaimStatus::NotFound
-            };
-            results.push(ClaimResult {
-                at: format!("{}:{}", c.page.display(), c.line),
-                line: format!("{}:{}", c.file, at.unwrap_or(0)),
-                key: c.key.clone(),
-                status,
-            });
-        }
-        Ok(Coverage::of(results))
+        // A run that never started leaves the list short: only after an error, returned above.
+        anyhow::ensure!(reports.len() == plans.len(), "a lab run did not finish");
+        Ok(reports)
     }
 
     /// `lab shell`: boots the lab with its files and steps, then opens a shell in it; the
@@ -1029,6 +1059,70 @@ impl<'e> Runner<'e> {
         });
         result
     }
+}
+
+/// Where a claim's proof comes from.
+enum ClaimSource {
+    /// Marked informational, with the reason.
+    Informational(String),
+    /// Its line is in no line of the file.
+    NotFound,
+    /// The declared variant that edits its line alone.
+    Declared(String),
+    /// A generated variant, without its line (or with the author's replacement).
+    Generated(String),
+}
+
+/// A claim, its line in the file, and where its proof comes from.
+type PlannedClaim<'c> = (&'c Claim, Option<usize>, ClaimSource);
+
+/// The claims in page order, each with its line in the file and where its proof comes from,
+/// and the variants to generate (one per line: the same line annotated on two pages runs once).
+fn plan_claims<'c>(spec: &LabSpec, claims: &'c [Claim]) -> (Vec<PlannedClaim<'c>>, Vec<Variant>) {
+    let mut by_file: BTreeMap<&str, Vec<&Claim>> = BTreeMap::new();
+    for c in claims {
+        by_file.entry(c.file.as_str()).or_default().push(c);
+    }
+    let mut ordered: Vec<(&Claim, Option<usize>, String)> = Vec::new();
+    for (file, cs) in by_file {
+        let text = std::fs::read_to_string(spec.dir.join(file)).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        for (c, at) in cs.iter().zip(claims::locate(&cs, &text)) {
+            let line = at.and_then(|n| lines.get(n - 1)).unwrap_or(&"").to_string();
+            ordered.push((c, at, line));
+        }
+    }
+    ordered.sort_by(|a, b| (&a.0.page, a.0.line).cmp(&(&b.0.page, b.0.line)));
+    let mut generated: Vec<Variant> = Vec::new();
+    let plan = ordered
+        .into_iter()
+        .map(|(c, at, line)| {
+            let source = if let Some(reason) = &c.informational {
+                ClaimSource::Informational(reason.clone())
+            } else if let Some(n) = at {
+                let covering = c
+                    .replace
+                    .is_none()
+                    .then(|| claims::covering_variant(spec, &c.file, &line))
+                    .flatten();
+                match covering {
+                    Some(v) => ClaimSource::Declared(v.name.clone()),
+                    None => {
+                        let v = claims::generated_variant(c, n, &line);
+                        let name = v.name.clone();
+                        if !generated.iter().any(|g| g.name == name) {
+                            generated.push(v);
+                        }
+                        ClaimSource::Generated(name)
+                    }
+                }
+            } else {
+                ClaimSource::NotFound
+            };
+            (c, at, source)
+        })
+        .collect();
+    (plan, generated)
 }
 
 /// Reads the output of the settle probe: `jobs=N`, `now=` and `last=` (the container's clock

@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::exec::ExecOutput;
@@ -223,9 +223,10 @@ fn read_replies(stdout: impl Read, tx: mpsc::Sender<Reply>) {
     }
 }
 
-/// The sessions of an engine, one per container.
+/// The sessions of an engine, one per container. The map is locked only to find a container's session; each
+/// session has its own lock, so `lab test --jobs N` runs scripts in several containers at once.
 #[derive(Default)]
-pub struct Sessions(std::sync::Mutex<HashMap<String, Session>>);
+pub struct Sessions(Mutex<HashMap<String, Arc<Mutex<Session>>>>);
 
 impl std::fmt::Debug for Sessions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -234,6 +235,10 @@ impl std::fmt::Debug for Sessions {
 }
 
 impl Sessions {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Mutex<Session>>>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Runs `script` in the session of `container`, starting it with `start` when there is none.
     /// `Ok(None)`: no session could take it (nothing ran); use a one-off exec instead.
     pub fn run(
@@ -244,25 +249,33 @@ impl Sessions {
         timeout: Duration,
         cancel: &CancelToken,
     ) -> anyhow::Result<Option<ExecOutput>> {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if !map.contains_key(container) {
-            match Session::start(&mut start(), cancel) {
-                Some(s) => {
-                    map.insert(container.to_string(), s);
-                }
-                None => return Ok(None),
+        let session = {
+            let mut map = self.map();
+            match map.get(container) {
+                Some(s) => Arc::clone(s),
+                None => match Session::start(&mut start(), cancel) {
+                    Some(s) => {
+                        let s = Arc::new(Mutex::new(s));
+                        map.insert(container.to_string(), Arc::clone(&s));
+                        s
+                    }
+                    None => return Ok(None),
+                },
             }
-        }
-        let session = map.get_mut(container).expect("inserted above");
-        match session.run(script, timeout, cancel) {
+        };
+        let result = session
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .run(script, timeout, cancel);
+        match result {
             Ok(Ok(out)) => Ok(Some(out)),
             Ok(Err(Failure::NotSent)) => {
-                map.remove(container);
+                self.map().remove(container);
                 Ok(None)
             }
             Ok(Err(Failure::Lost(why))) => {
                 // The shell may be stuck in the script: this session is done.
-                map.remove(container);
+                self.map().remove(container);
                 Ok(Some(ExecOutput {
                     code: -1,
                     stdout: String::new(),
@@ -270,7 +283,7 @@ impl Sessions {
                 }))
             }
             Err(cancelled) => {
-                map.remove(container);
+                self.map().remove(container);
                 Err(cancelled)
             }
         }
@@ -278,11 +291,7 @@ impl Sessions {
 
     /// Ends the session of `container`, if any (before it restarts or is removed).
     pub fn end(&self, container: &str) {
-        let s = self
-            .0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(container);
+        let s = self.map().remove(container);
         drop(s);
     }
 }
