@@ -3,6 +3,7 @@
 //! calls into the `docgen-lab` crate, prints progress to stderr and the report to stdout, and maps the
 //! outcome to an exit code (0 pass, 1 failed checks, 2 operational error, 130/143 signals).
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,7 +17,7 @@ use crate::proven::{self, PageProofs};
 use docgen_lab::engine::{self, CliEngine, Engine};
 use docgen_lab::image::BuildInputs;
 use docgen_lab::report::{self, CheckStatus, Report};
-use docgen_lab::runner::{Event, Plan, Progress, Runner, Settings};
+use docgen_lab::runner::{self, Event, Plan, Progress, Runner, Settings};
 use docgen_lab::signals::{self, CancelToken};
 use docgen_lab::spec::{self, LabSpec};
 use docgen_lab::transcript::Transcript;
@@ -44,6 +45,9 @@ pub enum LabCommand {
     /// Run labs and every break-it variant; passes only if each lab passes and each variant
     /// fails exactly the checks it declares.
     Test(TestArgs),
+    /// Put the shard reports of `lab test --shard K/N` together: the verdict, the report and
+    /// the results the site shows, as one `lab test` would have made them.
+    Merge(MergeArgs),
     /// Boot a lab with its files and steps and open a shell in it.
     Shell(ShellArgs),
     /// Remove containers and networks docgen labelled whose owner process is gone (and kept ones);
@@ -142,12 +146,30 @@ pub struct TestArgs {
     /// at most one per 2 GiB of available memory). `--jobs 1` runs them one by one.
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+    /// Run only share K of N of the runs (a stable split, for a CI matrix) and print them as a
+    /// shard report on stdout; `docgen lab merge` puts the shards' reports together.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
     /// Report format on stdout.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub engine: EngineArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub build: BuildArgs,
+}
+
+/// `docgen lab merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shard reports (`lab test --shard K/N > shard-K.json`).
+    #[arg(required = true, value_name = "REPORT")]
+    pub reports: Vec<PathBuf>,
+    /// Report format on stdout.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub build: BuildArgs,
@@ -196,6 +218,7 @@ pub fn execute(root: Option<&Path>, args: LabArgs) -> anyhow::Result<ExitCode> {
         LabCommand::List { ids } => list(root, ids),
         LabCommand::Run(a) => run(root, a, &cancel),
         LabCommand::Test(a) => test(root, a, &cancel),
+        LabCommand::Merge(a) => merge(root, a),
         LabCommand::Shell(a) => shell(root, a, &cancel),
         LabCommand::Gc(a) => gc(root, a, &cancel),
         LabCommand::Bootstrap(a) => bootstrap_cmd(root, a, &cancel),
@@ -547,58 +570,153 @@ fn test(root: Option<&Path>, a: TestArgs, cancel: &CancelToken) -> anyhow::Resul
         lang: a.build.lang.clone(),
         prefix: None,
     };
+    let mine = |id: &str| -> (Vec<Transcript>, Vec<docgen_lab::claims::Claim>) {
+        (
+            transcripts
+                .iter()
+                .filter(|t| t.lab == id)
+                .cloned()
+                .collect(),
+            claims.iter().filter(|c| c.lab == id).cloned().collect(),
+        )
+    };
+    if let Some(shard) = &a.shard {
+        // Every (lab, run) in a stable order; this shard takes every Nth from its K.
+        let (k, n) = parse_shard(shard)?;
+        let mut all: Vec<(usize, String)> = Vec::new();
+        for (i, s) in specs.iter().enumerate() {
+            let (_, cs) = mine(&s.id);
+            all.extend(runner::run_names(s, &cs).into_iter().map(|r| (i, r)));
+        }
+        let mut runs = Vec::new();
+        for (i, s) in specs.iter().enumerate() {
+            let names: Vec<String> = all
+                .iter()
+                .enumerate()
+                .filter(|(idx, (lab, _))| *lab == i && idx % n == k - 1)
+                .map(|(_, (_, r))| r.clone())
+                .collect();
+            if names.is_empty() {
+                continue;
+            }
+            let (ts, cs) = mine(&s.id);
+            for (run, report) in runner.run_named(s, &ts, &cs, &names, &mut progress)? {
+                runs.push(ShardRun {
+                    lab: s.id.clone(),
+                    run,
+                    report,
+                });
+            }
+        }
+        eprintln!(
+            "lab test --shard {k}/{n}: {} of {} runs; put the shards together with `docgen lab merge`",
+            runs.len(),
+            all.len()
+        );
+        let out = ShardReport {
+            shard: format!("{k}/{n}"),
+            runs,
+        };
+        std::io::stdout()
+            .lock()
+            .write_all((serde_json::to_string_pretty(&out)? + "\n").as_bytes())?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut results = Vec::new();
     for s in &specs {
-        let mine: Vec<Transcript> = transcripts
-            .iter()
-            .filter(|t| t.lab == s.id)
-            .cloned()
-            .collect();
-        let my_claims: Vec<_> = claims.iter().filter(|c| c.lab == s.id).cloned().collect();
-        let mut t = runner.test(s, &mine, &my_claims, &mut progress)?;
-        if let (Some(min), Some(c)) = (min_coverage, &t.claims) {
-            if c.ratio() < min {
-                t.ok = false;
-                eprintln!(
-                    "lab {}: claims {}/{} proven, below [labs] min-claim-coverage = {min}",
-                    s.id, c.proven, c.total
-                );
-            }
-        }
-        let sources = proven::lab_sources(s, &mine, &my_claims)?;
-        t.base.sources = Some(sources.clone());
-        // The stored result also carries the transcripts that ran in variants, for the pages.
-        let mut stored = t.base.clone();
-        for v in &t.variants {
-            stored.checks.extend(
-                v.report
-                    .checks
-                    .iter()
-                    .filter(|c| c.kind == "transcript")
-                    .cloned(),
+        let (ts, cs) = mine(&s.id);
+        let t = runner.test(s, &ts, &cs, &mut progress)?;
+        results.push(finish(&project, s, &ts, &cs, t, min_coverage)?);
+    }
+    report_tests(&results, a.format)
+}
+
+/// One run of a shard report.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ShardRun {
+    lab: String,
+    /// `""` for the lab as it is, else the variant's name.
+    run: String,
+    report: report::Report,
+}
+
+/// What `lab test --shard K/N` prints.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ShardReport {
+    shard: String,
+    runs: Vec<ShardRun>,
+}
+
+/// `K/N` with 1 <= K <= N.
+fn parse_shard(s: &str) -> anyhow::Result<(usize, usize)> {
+    let parsed = s.split_once('/').and_then(|(k, n)| {
+        Some((
+            k.trim().parse::<usize>().ok()?,
+            n.trim().parse::<usize>().ok()?,
+        ))
+    });
+    match parsed {
+        Some((k, n)) if n >= 1 && (1..=n).contains(&k) => Ok((k, n)),
+        _ => bail!("--shard {s}: write K/N with 1 <= K <= N, e.g. --shard 1/3"),
+    }
+}
+
+/// The verdict of one lab, with `[labs] min-claim-coverage` applied and the results the site
+/// shows stored (`last.json` with the transcripts that ran in variants, `claims.json`).
+fn finish(
+    project: &Project,
+    s: &spec::LabSpec,
+    ts: &[Transcript],
+    cs: &[docgen_lab::claims::Claim],
+    mut t: report::LabTest,
+    min_coverage: Option<f64>,
+) -> anyhow::Result<report::LabTest> {
+    if let (Some(min), Some(c)) = (min_coverage, &t.claims) {
+        if c.ratio() < min {
+            t.ok = false;
+            eprintln!(
+                "lab {}: claims {}/{} proven, below [labs] min-claim-coverage = {min}",
+                s.id, c.proven, c.total
             );
         }
-        if let Err(e) = report::store_last(&project.cache_dir(), &stored) {
-            eprintln!("warning: cannot store the result: {e:#}");
-        }
-        if let Some(c) = &t.claims {
-            let stored = report::StoredClaims {
-                sources,
-                at: t.base.started_at.clone(),
-                coverage: c.clone(),
-            };
-            if let Err(e) = report::store_claims(&project.cache_dir(), &s.id, &stored) {
-                eprintln!("warning: cannot store the claims: {e:#}");
-            }
-        }
-        results.push(t);
     }
-    let text = match a.format {
-        Format::Human => report::render_test_human(&results),
-        Format::Json => serde_json::to_string_pretty(&results)? + "\n",
-        Format::Junit => report::render_test_junit(&results),
+    let sources = proven::lab_sources(s, ts, cs)?;
+    t.base.sources = Some(sources.clone());
+    // The stored result also carries the transcripts that ran in variants, for the pages.
+    let mut stored = t.base.clone();
+    for v in &t.variants {
+        stored.checks.extend(
+            v.report
+                .checks
+                .iter()
+                .filter(|c| c.kind == "transcript")
+                .cloned(),
+        );
+    }
+    if let Err(e) = report::store_last(&project.cache_dir(), &stored) {
+        eprintln!("warning: cannot store the result: {e:#}");
+    }
+    if let Some(c) = &t.claims {
+        let stored = report::StoredClaims {
+            sources,
+            at: t.base.started_at.clone(),
+            coverage: c.clone(),
+        };
+        if let Err(e) = report::store_claims(&project.cache_dir(), &s.id, &stored) {
+            eprintln!("warning: cannot store the claims: {e:#}");
+        }
+    }
+    Ok(t)
+}
+
+/// Prints `lab test`'s report and gives its exit code.
+fn report_tests(results: &[report::LabTest], format: Format) -> anyhow::Result<ExitCode> {
+    let text = match format {
+        Format::Human => report::render_test_human(results),
+        Format::Json => serde_json::to_string_pretty(results)? + "\n",
+        Format::Junit => report::render_test_junit(results),
     };
-    if a.format == Format::Human {
+    if format == Format::Human {
         eprint!("{text}");
     } else {
         std::io::stdout().lock().write_all(text.as_bytes())?;
@@ -608,6 +726,71 @@ fn test(root: Option<&Path>, a: TestArgs, cancel: &CancelToken) -> anyhow::Resul
     } else {
         ExitCode::from(EXIT_FINDINGS)
     })
+}
+
+/// `docgen lab merge`: the shards' runs, each exactly once, put together per lab.
+fn merge(root: Option<&Path>, a: MergeArgs) -> anyhow::Result<ExitCode> {
+    let project = discover_or_report(root)?;
+    let (specs, diags) = spec::load_all(&project.labs_dir());
+    if !diags.is_empty() {
+        let text: Vec<String> = diags.iter().map(ToString::to_string).collect();
+        bail!("invalid lab specs\n\n{}", text.join("\n\n"));
+    }
+    let PageProofs {
+        transcripts,
+        claims,
+        ..
+    } = proofs_of(&project, &specs, None)?;
+    let mut by_lab: BTreeMap<String, BTreeMap<String, report::Report>> = BTreeMap::new();
+    for path in &a.reports {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the shard report `{}`", path.display()))?;
+        let shard: ShardReport = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "`{}` is not a shard report of `docgen lab test --shard K/N`",
+                path.display()
+            )
+        })?;
+        for r in shard.runs {
+            let name = if r.run.is_empty() {
+                "the lab itself".to_string()
+            } else {
+                r.run.clone()
+            };
+            if by_lab
+                .entry(r.lab.clone())
+                .or_default()
+                .insert(r.run, r.report)
+                .is_some()
+            {
+                bail!(
+                    "lab `{}`: {name} is in two shard reports (the last: `{}`); give each shard once",
+                    r.lab,
+                    path.display()
+                );
+            }
+        }
+    }
+    let min_coverage = project.config.labs.min_claim_coverage;
+    let mut results = Vec::new();
+    for s in &specs {
+        let Some(runs) = by_lab.remove(&s.id) else {
+            continue;
+        };
+        let ts: Vec<Transcript> = transcripts
+            .iter()
+            .filter(|t| t.lab == s.id)
+            .cloned()
+            .collect();
+        let cs: Vec<_> = claims.iter().filter(|c| c.lab == s.id).cloned().collect();
+        let t = runner::assemble(s, &cs, runs)
+            .map_err(|e| anyhow::anyhow!("{e:#}: merge the reports of every shard"))?;
+        results.push(finish(&project, s, &ts, &cs, t, min_coverage)?);
+    }
+    if let Some(lab) = by_lab.keys().next() {
+        bail!("the shard reports have runs of lab `{lab}`, which this book does not have");
+    }
+    report_tests(&results, a.format)
 }
 
 fn shell(root: Option<&Path>, a: ShellArgs, cancel: &CancelToken) -> anyhow::Result<ExitCode> {

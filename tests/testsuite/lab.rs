@@ -703,3 +703,94 @@ fn a_transcript_in_a_variant_runs_there_and_fails_the_variant_when_it_differs() 
         .stderr_has("-DynamicUser=yes")
         .stderr_has("failed but not declared: transcript:src/index.md:3");
 }
+
+/// `lab test --shard 1/2` and `--shard 2/2` split the runs (the lab, its variant, a claim's
+/// generated variant) between them, each once; `lab merge` of the two reports gives what one
+/// unsharded `lab test` gives. A missing or repeated shard is refused.
+#[test]
+fn shards_merge_into_the_unsharded_lab_test() {
+    if !docker_or_skip(REAL_LAB) {
+        return;
+    }
+    let book = Book::fixture("lab-security");
+    book.write(
+        "src/index.md",
+        "# Hardening\n\n```ini title=\"sleeper.service\" annotations\n{{#include ../labs/hardening/sleeper.service}}\n```\n\n1. `ExecStart=`: what the service runs.\n\n{{#lab hardening}}\n",
+    );
+    let shard = |k: &str| -> serde_json::Value {
+        let run = book.run(&["lab", "test", "--shard", k]).code(0);
+        std::fs::write(
+            book.path().join(format!("shard-{}.json", &k[..1])),
+            &run.stdout,
+        )
+        .unwrap();
+        serde_json::from_str(&run.stdout).unwrap()
+    };
+    let (one, two) = (shard("1/2"), shard("2/2"));
+    let runs = |v: &serde_json::Value| -> Vec<String> {
+        v["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}/{}",
+                    r["lab"].as_str().unwrap(),
+                    r["run"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    let mut all = runs(&one);
+    all.extend(runs(&two));
+    all.sort();
+    assert_eq!(
+        all,
+        [
+            "hardening/",
+            "hardening/claim-sleeper-service-5",
+            "hardening/no-sandbox"
+        ],
+        "each run in exactly one shard"
+    );
+    let merged = book
+        .run(&[
+            "lab",
+            "merge",
+            "shard-1.json",
+            "shard-2.json",
+            "--format",
+            "json",
+        ])
+        .code(0);
+    let whole = book.run(&["lab", "test", "--format", "json"]).code(0);
+    let (m, w): (serde_json::Value, serde_json::Value) = (
+        serde_json::from_str(&merged.stdout).unwrap(),
+        serde_json::from_str(&whole.stdout).unwrap(),
+    );
+    assert_eq!(m[0]["ok"], w[0]["ok"]);
+    assert_eq!(
+        m[0]["claims"], w[0]["claims"],
+        "the claims proven the same way"
+    );
+    let verdicts = |v: &serde_json::Value| -> Vec<(String, bool)> {
+        v[0]["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                (
+                    x["name"].as_str().unwrap().to_string(),
+                    x["ok"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(verdicts(&m), verdicts(&w));
+    book.run(&["lab", "merge", "shard-1.json"])
+        .code(2)
+        .stderr_has("no result for no-sandbox: merge the reports of every shard");
+    book.run(&["lab", "merge", "shard-1.json", "shard-1.json"])
+        .code(2)
+        .stderr_has("is in two shard reports");
+}

@@ -884,87 +884,59 @@ impl<'e> Runner<'e> {
         claims: &[Claim],
         progress: &mut dyn Progress,
     ) -> anyhow::Result<LabTest> {
-        let base = self.run(
-            &Plan {
-                transcripts,
-                ..Plan::base(spec)
-            },
-            progress,
-        )?;
-        let (claim_plan, generated) = plan_claims(spec, claims);
+        let names = run_names(spec, claims);
+        let reports = self.run_named(spec, transcripts, claims, &names, progress)?;
+        assemble(spec, claims, reports.into_iter().collect())
+    }
+
+    /// The runs of `lab test` named in `names` (see [`run_names`]; `""` is the lab as it is):
+    /// the lab's own run first and alone (it builds the image), then the others
+    /// `Settings::jobs` at a time. `lab test --shard` runs a share of them; [`assemble`] puts
+    /// the verdict together from all of them.
+    pub fn run_named(
+        &self,
+        spec: &LabSpec,
+        transcripts: &[Transcript],
+        claims: &[Claim],
+        names: &[String],
+        progress: &mut dyn Progress,
+    ) -> anyhow::Result<Vec<(String, Report)>> {
+        let (_, generated) = plan_claims(spec, claims);
+        let mut out = Vec::new();
+        if names.iter().any(String::is_empty) {
+            let base = self.run(
+                &Plan {
+                    transcripts,
+                    ..Plan::base(spec)
+                },
+                progress,
+            )?;
+            out.push((String::new(), base));
+        }
+        let wanted = |n: &str| names.iter().any(|x| x == n);
         let mut plans: Vec<Plan<'_>> = spec
             .variants
             .iter()
+            .filter(|v| wanted(&v.name))
             .map(|v| Plan {
                 variant: Some(v),
                 transcripts,
                 ..Plan::base(spec)
             })
             .collect();
-        plans.extend(generated.iter().map(|v| Plan {
+        plans.extend(generated.iter().filter(|v| wanted(&v.name)).map(|v| Plan {
             variant: Some(v),
             first_failure: true,
             ..Plan::base(spec)
         }));
-        let mut reports = self.run_all(&plans, progress)?.into_iter();
-        let variants: Vec<VariantTest> = spec
-            .variants
-            .iter()
-            .zip(reports.by_ref())
-            .map(|(v, r)| VariantTest::judge(&v.name, &v.fails, r))
-            .collect();
-        let caught: BTreeMap<&str, Vec<String>> = generated
-            .iter()
-            .zip(reports)
-            .map(|(v, r)| (v.name.as_str(), r.caught_by()))
-            .collect();
-        let mut test = LabTest::new(base, variants);
-        if !claims.is_empty() {
-            // Only a check that passes on the lab as it is can prove anything by failing.
-            let passing: Vec<String> = test
-                .base
-                .checks
+        let reports = self.run_all(&plans, progress)?;
+        out.extend(
+            plans
                 .iter()
-                .filter(|c| c.passed())
-                .map(|c| c.id.clone())
-                .collect();
-            let results = claim_plan
-                .into_iter()
-                .map(|(c, at, source)| {
-                    let status = match source {
-                        ClaimSource::Informational(reason) => ClaimStatus::Informational { reason },
-                        ClaimSource::NotFound => ClaimStatus::NotFound,
-                        ClaimSource::Declared(name) | ClaimSource::Generated(name) => {
-                            let failed = test
-                                .variants
-                                .iter()
-                                .find(|t| t.name == name)
-                                .map(|t| t.report.failed_checks())
-                                .or_else(|| caught.get(name.as_str()).cloned())
-                                .unwrap_or_default();
-                            let failed: Vec<String> =
-                                failed.into_iter().filter(|f| passing.contains(f)).collect();
-                            if failed.is_empty() {
-                                ClaimStatus::Unproven { variant: name }
-                            } else {
-                                ClaimStatus::Proven {
-                                    variant: name,
-                                    checks: failed,
-                                }
-                            }
-                        }
-                    };
-                    ClaimResult {
-                        at: format!("{}:{}", c.page.display(), c.line),
-                        line: format!("{}:{}", c.file, at.unwrap_or(0)),
-                        key: c.key.clone(),
-                        status,
-                    }
-                })
-                .collect();
-            test.claims = Some(Coverage::of(results));
-        }
-        Ok(test)
+                .map(|p| p.variant.map(|v| v.name.clone()).unwrap_or_default())
+                .zip(reports),
+        );
+        Ok(out)
     }
 
     /// Runs `plans`, `Settings::jobs` at a time; the reports come back in the plans' order.
@@ -1059,6 +1031,104 @@ impl<'e> Runner<'e> {
         });
         result
     }
+}
+
+/// Every run `lab test` makes of a lab, in order: `""` (the lab as it is), each declared
+/// variant, and a generated variant for each claimed line no declared variant covers.
+pub fn run_names(spec: &LabSpec, claims: &[Claim]) -> Vec<String> {
+    let (_, generated) = plan_claims(spec, claims);
+    std::iter::once(String::new())
+        .chain(spec.variants.iter().map(|v| v.name.clone()))
+        .chain(generated.into_iter().map(|v| v.name))
+        .collect()
+}
+
+/// The verdict of `lab test` from its runs, by name (see [`run_names`]): each declared variant
+/// judged against its `fails:`, each claim proven by its variant's failed checks (only checks
+/// that pass on the lab as it is count). Every run must be there.
+pub fn assemble(
+    spec: &LabSpec,
+    claims: &[Claim],
+    mut reports: BTreeMap<String, Report>,
+) -> anyhow::Result<LabTest> {
+    let missing: Vec<String> = run_names(spec, claims)
+        .into_iter()
+        .filter(|n| !reports.contains_key(n))
+        .map(|n| {
+            if n.is_empty() {
+                "the lab itself".to_string()
+            } else {
+                n
+            }
+        })
+        .collect();
+    anyhow::ensure!(
+        missing.is_empty(),
+        "lab `{}`: no result for {}",
+        spec.id,
+        missing.join(", ")
+    );
+    let (claim_plan, generated) = plan_claims(spec, claims);
+    let base = reports.remove("").expect("checked above");
+    let variants: Vec<VariantTest> = spec
+        .variants
+        .iter()
+        .map(|v| {
+            let r = reports.remove(&v.name).expect("checked above");
+            VariantTest::judge(&v.name, &v.fails, r)
+        })
+        .collect();
+    let caught: BTreeMap<String, Vec<String>> = generated
+        .iter()
+        .map(|v| (v.name.clone(), reports[&v.name].caught_by()))
+        .collect();
+    let mut test = LabTest::new(base, variants);
+    if !claims.is_empty() {
+        // Only a check that passes on the lab as it is can prove anything by failing.
+        let passing: Vec<String> = test
+            .base
+            .checks
+            .iter()
+            .filter(|c| c.passed())
+            .map(|c| c.id.clone())
+            .collect();
+        let results = claim_plan
+            .into_iter()
+            .map(|(c, at, source)| {
+                let status = match source {
+                    ClaimSource::Informational(reason) => ClaimStatus::Informational { reason },
+                    ClaimSource::NotFound => ClaimStatus::NotFound,
+                    ClaimSource::Declared(name) | ClaimSource::Generated(name) => {
+                        let failed = test
+                            .variants
+                            .iter()
+                            .find(|t| t.name == name)
+                            .map(|t| t.report.failed_checks())
+                            .or_else(|| caught.get(&name).cloned())
+                            .unwrap_or_default();
+                        let failed: Vec<String> =
+                            failed.into_iter().filter(|f| passing.contains(f)).collect();
+                        if failed.is_empty() {
+                            ClaimStatus::Unproven { variant: name }
+                        } else {
+                            ClaimStatus::Proven {
+                                variant: name,
+                                checks: failed,
+                            }
+                        }
+                    }
+                };
+                ClaimResult {
+                    at: format!("{}:{}", c.page.display(), c.line),
+                    line: format!("{}:{}", c.file, at.unwrap_or(0)),
+                    key: c.key.clone(),
+                    status,
+                }
+            })
+            .collect();
+        test.claims = Some(Coverage::of(results));
+    }
+    Ok(test)
 }
 
 /// Where a claim's proof comes from.
