@@ -22,6 +22,9 @@ pub struct CheckArgs {
     /// `docgen lab test`. Claims the last `lab test` could not prove are warnings.
     #[arg(long)]
     pub require_proven: bool,
+    /// `github`: the findings also as GitHub Actions annotations on stdout.
+    #[arg(long, value_name = "FORMAT", value_parser = ["human", "github"], default_value = "human")]
+    pub format: String,
 }
 
 /// Runs `docgen check`.
@@ -39,6 +42,9 @@ pub fn execute(root: Option<&Path>, args: &CheckArgs) -> anyhow::Result<ExitCode
     }
     let d = &built.diagnostics;
     eprint!("{}", d.render());
+    if args.format == "github" {
+        print!("{}", super::github::diagnostics(&d.sorted()));
+    }
     let failed = d.has_errors() || (args.deny_warnings && d.warning_count() > 0);
     if d.is_empty() {
         println!("Checked {}: no problems found", pages(built.pages));

@@ -66,6 +66,9 @@ pub enum Format {
     Json,
     /// JUnit XML on stdout.
     Junit,
+    /// GitHub Actions annotations on stdout (`::error file=...,line=...::`), each at the page
+    /// line that explains the failed check.
+    Github,
 }
 
 /// Engine selection.
@@ -463,6 +466,8 @@ fn print_report(r: &Report, format: Format, lang: &str) -> anyhow::Result<()> {
         Format::Human => report::render_human(r, lang),
         Format::Json => serde_json::to_string_pretty(r)? + "\n",
         Format::Junit => report::render_junit(r),
+        // `run` prints these itself: they need the book.
+        Format::Github => String::new(),
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(())
@@ -520,10 +525,15 @@ fn run(root: Option<&Path>, a: RunArgs, cancel: &CancelToken) -> anyhow::Result<
             eprintln!("warning: cannot store the result: {e:#}");
         }
     }
-    if a.format == Format::Human {
-        eprintln!("{}", report::summary_line(&r));
-    } else {
-        print_report(&r, a.format, &a.build.lang)?;
+    match a.format {
+        Format::Human => eprintln!("{}", report::summary_line(&r)),
+        Format::Github => {
+            eprintln!("{}", report::summary_line(&r));
+            std::io::stdout()
+                .lock()
+                .write_all(super::github::lab_report(&project, &spec, &r).as_bytes())?;
+        }
+        _ => print_report(&r, a.format, &a.build.lang)?,
     }
     Ok(if r.passed() {
         ExitCode::SUCCESS
@@ -628,7 +638,7 @@ fn test(root: Option<&Path>, a: TestArgs, cancel: &CancelToken) -> anyhow::Resul
         let t = runner.test(s, &ts, &cs, &mut progress)?;
         results.push(finish(&project, s, &ts, &cs, t, min_coverage)?);
     }
-    report_tests(&results, a.format)
+    report_tests(&project, &specs, &results, a.format)
 }
 
 /// One run of a shard report.
@@ -710,11 +720,17 @@ fn finish(
 }
 
 /// Prints `lab test`'s report and gives its exit code.
-fn report_tests(results: &[report::LabTest], format: Format) -> anyhow::Result<ExitCode> {
+fn report_tests(
+    project: &Project,
+    specs: &[LabSpec],
+    results: &[report::LabTest],
+    format: Format,
+) -> anyhow::Result<ExitCode> {
     let text = match format {
         Format::Human => report::render_test_human(results),
         Format::Json => serde_json::to_string_pretty(results)? + "\n",
         Format::Junit => report::render_test_junit(results),
+        Format::Github => super::github::lab_tests(project, specs, results),
     };
     if format == Format::Human {
         eprint!("{text}");
@@ -790,7 +806,7 @@ fn merge(root: Option<&Path>, a: MergeArgs) -> anyhow::Result<ExitCode> {
     if let Some(lab) = by_lab.keys().next() {
         bail!("the shard reports have runs of lab `{lab}`, which this book does not have");
     }
-    report_tests(&results, a.format)
+    report_tests(&project, &specs, &results, a.format)
 }
 
 fn shell(root: Option<&Path>, a: ShellArgs, cancel: &CancelToken) -> anyhow::Result<ExitCode> {

@@ -13,6 +13,7 @@ use crate::project::{DiscoverError, Project};
 
 pub mod build;
 pub mod check;
+pub mod github;
 pub mod init;
 pub mod lab;
 pub mod serve;

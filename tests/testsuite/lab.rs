@@ -794,3 +794,52 @@ fn shards_merge_into_the_unsharded_lab_test() {
         .code(2)
         .stderr_has("is in two shard reports");
 }
+
+/// `--format github`: a run with a broken unit (`--workers 1`) prints one annotation per failed
+/// check, each at the line of the course page that explains that check, pinned here (the pids
+/// in what was seen aside).
+#[test]
+fn github_annotations_point_at_the_pages_that_explain_the_failed_checks() {
+    if !docker_or_skip(REAL_LAB) {
+        return;
+    }
+    let book = Book::empty();
+    std::fs::copy(repo_root().join("book.toml"), book.path().join("book.toml")).unwrap();
+    crate::support::copy_dir(&repo_root().join("content"), &book.path().join("content"));
+    std::os::unix::fs::symlink(repo_root().join("labs"), book.path().join("labs")).unwrap();
+    let with = format!("gunicorn.service={}", broken_unit(&book).display());
+    let run = lab(
+        &book,
+        &[
+            "lab",
+            "run",
+            "gunicorn-socket",
+            "--with",
+            &with,
+            "--format",
+            "github",
+        ],
+    )
+    .code(1);
+    // The messages name pids (of two digits or more), which change from run to run.
+    let pinned: String = run
+        .stdout
+        .lines()
+        .map(|l| {
+            let (head, message) = l.rsplit_once("::").unwrap_or((l, ""));
+            let mut out = String::new();
+            let mut digits = String::new();
+            for ch in message.chars().chain(std::iter::once(' ')) {
+                if ch.is_ascii_digit() {
+                    digits.push(ch);
+                    continue;
+                }
+                out.push_str(if digits.len() >= 2 { "PID" } else { &digits });
+                digits.clear();
+                out.push(ch);
+            }
+            format!("{head}::{}\n", out.trim_end())
+        })
+        .collect();
+    insta::assert_snapshot!("github_annotations_of_a_broken_unit", pinned);
+}
