@@ -843,3 +843,121 @@ fn github_annotations_point_at_the_pages_that_explain_the_failed_checks() {
         .collect();
     insta::assert_snapshot!("github_annotations_of_a_broken_unit", pinned);
 }
+
+/// A second Docker daemon, on its own unix socket, stopped when dropped.
+struct SecondDaemon {
+    child: std::process::Child,
+    socket: String,
+    dir: tempfile::TempDir,
+}
+
+impl SecondDaemon {
+    fn start() -> Option<SecondDaemon> {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = format!("unix://{}", dir.path().join("docker.sock").display());
+        let log = std::fs::File::create(dir.path().join("dockerd.log")).unwrap();
+        let child = Command::new("dockerd")
+            .arg("--host")
+            .arg(&socket)
+            .arg("--data-root")
+            .arg(dir.path().join("data"))
+            .arg("--exec-root")
+            .arg(dir.path().join("exec"))
+            .arg("--pidfile")
+            .arg(dir.path().join("docker.pid"))
+            .args(["--bridge", "none", "--iptables=false", "--ip6tables=false"])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .ok()?;
+        let d = SecondDaemon { child, socket, dir };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            let up = Command::new("docker")
+                .args(["-H", &d.socket, "info"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if up {
+                return Some(d);
+            }
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        None
+    }
+
+    fn images(&self) -> Vec<String> {
+        images_of(Some(&self.socket))
+    }
+}
+
+impl Drop for SecondDaemon {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+        // dockerd leaves its default network namespace mounted under its exec-root.
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path().join("exec/netns/default"))
+            .status();
+    }
+}
+
+/// `repository:tag` of every image of a daemon (the default one without `host`).
+fn images_of(host: Option<&str>) -> Vec<String> {
+    let mut c = Command::new("docker");
+    if let Some(h) = host {
+        c.args(["-H", h]);
+    }
+    let out = c
+        .args(["images", "--format", "{{.Repository}}:{{.Tag}}"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// `DOCKER_HOST=unix:///.../docker.sock`: `lab bootstrap` and `lab run` work on that daemon
+/// (its own base image, its own lab image), and the lab image it built is not on the default
+/// daemon.
+#[test]
+fn docker_host_points_every_command_at_another_daemon() {
+    if !docker_or_skip(REAL_LAB) {
+        return;
+    }
+    let Some(second) = SecondDaemon::start() else {
+        skip(Need::Docker, "a second dockerd did not start");
+        return;
+    };
+    let book = Book::fixture("lab-security");
+    let on_second = |args: &[&str]| -> Run {
+        let mut c = lab_cmd(&book, args);
+        c.env("DOCKER_HOST", &second.socket);
+        Run::of(
+            c,
+            format!("DOCKER_HOST={} docgen {}", second.socket, args.join(" ")),
+        )
+    };
+    on_second(&["lab", "bootstrap"]).code(0);
+    let run = on_second(&["lab", "run", "hardening", "--format", "json"]).code(0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let image = report["image"].as_str().unwrap().to_string();
+    let there = second.images();
+    assert!(
+        there.contains(&"docgen-base:bookworm".to_string()),
+        "{there:?}"
+    );
+    assert!(
+        there.contains(&image),
+        "{image} not on the second daemon: {there:?}"
+    );
+    assert!(
+        !images_of(None).contains(&image),
+        "{image} was built on the default daemon too"
+    );
+}
