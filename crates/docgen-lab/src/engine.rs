@@ -74,6 +74,10 @@ pub struct ManagedImage {
 pub trait Engine: Sync {
     /// `docker` or `podman` (for messages).
     fn name(&self) -> &str;
+    /// The engine and its version as the reports name it (`docker 20.10.24`).
+    fn describe(&self) -> String {
+        self.name().to_string()
+    }
     /// The id of an image, or `None` when there is no such image.
     fn image_id(&self, reference: &str) -> anyhow::Result<Option<String>>;
     /// Builds an image; `on_line` gets the build output as it comes.
@@ -120,6 +124,8 @@ pub trait Engine: Sync {
 #[derive(Debug, Clone)]
 pub struct CliEngine {
     program: String,
+    /// The daemon's version (`docker info`), for the reports.
+    version: String,
     cancel: CancelToken,
     /// One shell session per container for scripts without stdin (see `session`).
     sessions: std::sync::Arc<Sessions>,
@@ -157,6 +163,7 @@ impl CliEngine {
         }
         Ok(CliEngine {
             program: program.to_string(),
+            version: out.stdout_text().trim().to_string(),
             cancel,
             sessions: Default::default(),
         })
@@ -240,6 +247,17 @@ fn parse_listing(line: &str) -> Option<Managed> {
 impl Engine for CliEngine {
     fn name(&self) -> &str {
         &self.program
+    }
+
+    fn describe(&self) -> String {
+        let name = Path::new(&self.program)
+            .file_name()
+            .map_or(self.program.clone(), |n| n.to_string_lossy().into_owned());
+        if self.version.is_empty() {
+            name
+        } else {
+            format!("{name} {}", self.version)
+        }
     }
 
     fn image_id(&self, reference: &str) -> anyhow::Result<Option<String>> {

@@ -500,8 +500,12 @@ fn suite_xml(
             ("timestamp", &r.started_at),
         ],
     )))?;
-    if !r.versions.is_empty() {
+    {
         w.write_event(Event::Start(BytesStart::new("properties")))?;
+        w.write_event(Event::Empty(start(
+            "property",
+            &[("name", "engine"), ("value", &r.engine)],
+        )))?;
         for (k, v) in &r.versions {
             let key = format!("version.{k}");
             w.write_event(Event::Empty(start(
