@@ -55,6 +55,17 @@ pub enum LabCommand {
     Gc(GcArgs),
     /// Build the base image without a registry: debootstrap + import.
     Bootstrap(BootstrapArgs),
+    /// Check what labs need here (the engine, cgroups, the base image, disk space, inotify,
+    /// whether systemd boots in a container) and say what to fix.
+    Doctor(DoctorArgs),
+}
+
+/// `docgen lab doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub engine: EngineArgs,
 }
 
 /// Output formats of reports.
@@ -97,7 +108,7 @@ pub struct GcArgs {
 }
 
 /// Build options.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct BuildArgs {
     /// A CA bundle to trust inside image builds (default: `[labs] ca-bundle`, `PIP_CERT`,
     /// `SSL_CERT_FILE`, the host's bundle).
@@ -225,6 +236,7 @@ pub fn execute(root: Option<&Path>, args: LabArgs) -> anyhow::Result<ExitCode> {
         LabCommand::Shell(a) => shell(root, a, &cancel),
         LabCommand::Gc(a) => gc(root, a, &cancel),
         LabCommand::Bootstrap(a) => bootstrap_cmd(root, a, &cancel),
+        LabCommand::Doctor(a) => doctor(root, a, &cancel),
     }
 }
 
@@ -895,4 +907,188 @@ fn bootstrap_cmd(
     };
     bootstrap::run(&engine, cancel, &opts, &mut |m| eprintln!("bootstrap: {m}"))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// One finding of `lab doctor`: ok or not, what was seen, and what to do when not.
+fn doctor_line(ok: bool, what: &str, seen: &str, fix: &str) -> bool {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "  {} {what}: {seen}", if ok { "ok  " } else { "FAIL" });
+    if !ok && !fix.is_empty() {
+        let _ = writeln!(err, "       fix: {fix}");
+    }
+    ok
+}
+
+/// `docgen lab doctor`: each thing a lab run needs, checked, with the fix for what is wrong.
+fn doctor(root: Option<&Path>, a: DoctorArgs, cancel: &CancelToken) -> anyhow::Result<ExitCode> {
+    let project = discover_or_report(root).ok();
+    let mut all = true;
+    eprintln!("lab doctor:");
+    let engine = match connect(project.as_ref(), &a.engine, cancel) {
+        Ok(e) => {
+            doctor_line(true, "engine", &e.describe(), "");
+            e
+        }
+        Err(e) => {
+            doctor_line(
+                false,
+                "engine",
+                &format!("{e:#}"),
+                "run scripts/docker-up (installs docker.io and starts dockerd), or pass --engine podman",
+            );
+            return Ok(ExitCode::from(EXIT_FINDINGS));
+        }
+    };
+    let cgroup = std::process::Command::new("stat")
+        .args(["-fc", "%T", "/sys/fs/cgroup"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    all &= doctor_line(
+        cgroup == "cgroup2fs" || cgroup == "tmpfs",
+        "cgroups",
+        match cgroup.as_str() {
+            "cgroup2fs" => "v2 (unified)",
+            "tmpfs" => "v1 (legacy)",
+            other => other,
+        },
+        "systemd in a container needs /sys/fs/cgroup mounted (v2, or v1 with tmpfs)",
+    );
+    let base = project
+        .as_ref()
+        .and_then(|p| p.config.labs.base_image.clone())
+        .unwrap_or_else(|| DEFAULT_BASE_IMAGE.to_string());
+    let has_base = engine.image_id(&base).ok().flatten().is_some();
+    all &= doctor_line(
+        has_base,
+        "base image",
+        &if has_base {
+            format!("{base} is there")
+        } else {
+            format!("no {base}")
+        },
+        "run `docgen lab bootstrap` (debootstrap + import, no registry needed)",
+    );
+    let root_dir = std::process::Command::new(engine.name())
+        .args(["info", "--format", "{{.DockerRootDir}}"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .ok()
+        .filter(|d| !d.is_empty() && !d.contains("{{"))
+        .unwrap_or_else(|| "/var/lib/docker".to_string());
+    let free_gib = std::process::Command::new("df")
+        .args(["-Pk", &root_dir])
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .nth(1)
+                .and_then(|l| l.split_whitespace().nth(3)?.parse::<u64>().ok())
+        })
+        .map(|kib| kib as f64 / 1024.0 / 1024.0);
+    match free_gib {
+        Some(g) => {
+            all &= doctor_line(
+                g >= 5.0,
+                "disk",
+                &format!("{g:.1} GiB free under {root_dir}"),
+                "a lab image is about 250 MB and its build needs more; free space, or run `docgen lab gc --images`",
+            );
+        }
+        None => {
+            doctor_line(
+                true,
+                "disk",
+                &format!("cannot tell the free space of {root_dir}"),
+                "",
+            );
+        }
+    }
+    let inotify = std::fs::read_to_string("/proc/sys/fs/inotify/max_user_instances")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok());
+    if let Some(n) = inotify {
+        all &= doctor_line(
+            n >= 512,
+            "inotify instances",
+            &format!("fs.inotify.max_user_instances = {n}"),
+            "systemd containers side by side (lab test --jobs) run out of the default 128: sysctl -w fs.inotify.max_user_instances=1024 (scripts/docker-up does it)",
+        );
+    }
+    // systemd boots: the first lab image already built here, booted like a run boots it.
+    let labs = project
+        .as_ref()
+        .map(|p| spec::load_all(&p.labs_dir()).0)
+        .unwrap_or_default();
+    let settings = match &project {
+        Some(p) => {
+            let mut s = settings(p, &BuildArgs::default(), false)?;
+            s.boot_timeout = std::time::Duration::from_secs(60);
+            s
+        }
+        None => Settings::new(
+            BuildInputs {
+                base_image: base.clone(),
+                ca_bundle: None,
+                pip_index_url: None,
+            },
+            std::env::temp_dir(),
+        ),
+    };
+    let runner = Runner::new(&engine, cancel.clone(), settings);
+    // A lab image of this book already built here (any version of it has systemd).
+    let images = std::process::Command::new(engine.name())
+        .args(["images", "--format", "{{.Repository}}:{{.Tag}}"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let built = labs.iter().find_map(|s| {
+        let prefix = format!("docgen-lab-{}:", s.id);
+        images
+            .lines()
+            .find(|l| l.starts_with(&prefix))
+            .map(|tag| (s, tag.to_string()))
+    });
+    match built {
+        Some((spec, tag)) => match runner.boots(spec, &tag) {
+            Ok(state) => {
+                all &= doctor_line(
+                    state == "running",
+                    "systemd boots",
+                    &format!("lab `{}`'s image: systemd is {state}", spec.id),
+                    "see `docgen lab run` evidence (systemctl --failed); in a container systemd needs --cgroupns=host, SYS_ADMIN and a writable /sys/fs/cgroup, which docgen passes",
+                );
+            }
+            Err(e) => {
+                all &= doctor_line(
+                    false,
+                    "systemd boots",
+                    &format!("{e:#}"),
+                    "check the engine's log; `docgen lab run LAB` shows the boot's evidence",
+                );
+            }
+        },
+        None => {
+            doctor_line(
+                true,
+                "systemd boots",
+                "no lab image is built here yet: `docgen lab run LAB` builds one and tells",
+                "",
+            );
+        }
+    }
+    eprintln!(
+        "{}",
+        if all {
+            "lab doctor: all good"
+        } else {
+            "lab doctor: fix the FAIL lines above"
+        }
+    );
+    Ok(if all {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FINDINGS)
+    })
 }

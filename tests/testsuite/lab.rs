@@ -961,3 +961,27 @@ fn docker_host_points_every_command_at_another_daemon() {
         "{image} was built on the default daemon too"
     );
 }
+
+/// `lab doctor` checks what labs need and names what to fix: all good here (the engine and
+/// its version, a lab image booting systemd), and a missing base image is a FAIL with the
+/// command that makes it.
+#[test]
+fn lab_doctor_checks_what_labs_need_and_says_what_to_fix() {
+    if !docker_or_skip(REAL_LAB) {
+        return;
+    }
+    let book = lab_book();
+    lab(&book, &["lab", "doctor"])
+        .code(0)
+        .stderr_has("  ok   engine: docker ")
+        .stderr_has("  ok   base image: docgen-base:bookworm is there")
+        .stderr_has("lab doctor: all good");
+    book.write(
+        "book.toml",
+        "[book]\ntitle = \"lab tests\"\n\n[labs]\nbase-image = \"docgen-base:never-built\"\n",
+    );
+    lab(&book, &["lab", "doctor"])
+        .code(1)
+        .stderr_has("  FAIL base image: no docgen-base:never-built")
+        .stderr_has("fix: run `docgen lab bootstrap`");
+}

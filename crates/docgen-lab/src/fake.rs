@@ -658,7 +658,12 @@ variants:
         let runner = Runner::new(&fake, CancelToken::new(), settings(d.path()));
         let r = runner.run(&Plan::base(&spec), &mut Silent).unwrap();
         assert!(!r.passed());
-        assert_eq!(r.error.as_deref(), Some("boot failed: systemd is degraded"));
+        assert_eq!(
+            r.error.as_deref(),
+            Some(
+                "boot failed: systemd is degraded (`docgen lab doctor` checks what labs need here)"
+            )
+        );
         assert!(r.checks.iter().all(|c| c.status == CheckStatus::Skipped));
         assert!(!r.evidence.is_empty());
         assert_eq!(fake.state.lock().unwrap().removed.len(), 1);

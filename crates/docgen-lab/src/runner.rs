@@ -421,7 +421,9 @@ impl<'e> Runner<'e> {
         };
         self.phase(report, progress, "boot", ok, t, detail.clone(), None);
         if !ok {
-            report.error = Some(format!("boot failed: {detail}"));
+            report.error = Some(format!(
+                "boot failed: {detail} (`docgen lab doctor` checks what labs need here)"
+            ));
             let out = self.exec(
                 c,
                 "echo '### systemctl --failed'; systemctl --failed --no-pager 2>&1; \
@@ -636,6 +638,30 @@ impl<'e> Runner<'e> {
 
     /// Waits for systemd to finish booting, polling `is-system-running --wait` until the
     /// deadline (it fails fast while systemd is not up yet).
+    /// `lab doctor`: boots `image` (a lab's, with systemd) as a run would and says how
+    /// systemd's boot ended (`running`, `degraded`, or what it was doing at the deadline); the
+    /// container is removed.
+    pub fn boots(&self, spec: &LabSpec, image: &str) -> anyhow::Result<String> {
+        let mut guard = self.start_container(
+            spec,
+            &Image {
+                tag: image.to_string(),
+                built: false,
+            },
+        )?;
+        let state = match self.wait_running(&guard.id) {
+            Ok(Boot::Running) => Ok("running".to_string()),
+            Ok(Boot::Degraded) => Ok("degraded".to_string()),
+            Ok(Boot::TimedOut(s)) => Ok(format!(
+                "not up after {}s ({s})",
+                self.settings.boot_timeout.as_secs()
+            )),
+            Err(e) => Err(e),
+        };
+        guard.teardown()?;
+        state
+    }
+
     fn wait_running(&self, c: &str) -> anyhow::Result<Boot> {
         let deadline = Instant::now() + self.settings.boot_timeout;
         let mut last = String::from("(no answer)");
