@@ -844,7 +844,10 @@ fn github_annotations_point_at_the_pages_that_explain_the_failed_checks() {
     insta::assert_snapshot!("github_annotations_of_a_broken_unit", pinned);
 }
 
-/// A second Docker daemon, on its own unix socket, stopped when dropped.
+/// The second daemon's own bridge.
+const BRIDGE: &str = "dg2br0";
+
+/// A second Docker daemon, on its own unix socket and bridge, stopped when dropped.
 struct SecondDaemon {
     child: std::process::Child,
     socket: String,
@@ -855,6 +858,14 @@ impl SecondDaemon {
     fn start() -> Option<SecondDaemon> {
         let dir = tempfile::tempdir().unwrap();
         let socket = format!("unix://{}", dir.path().join("docker.sock").display());
+        // Its own bridge: a second daemon started with `--bridge none` deletes the main
+        // daemon's docker0 (design.md §6).
+        let _ = Command::new("ip")
+            .args(["link", "add", "name", BRIDGE, "type", "bridge"])
+            .status();
+        let _ = Command::new("ip")
+            .args(["link", "set", BRIDGE, "up"])
+            .status();
         let log = std::fs::File::create(dir.path().join("dockerd.log")).unwrap();
         let child = Command::new("dockerd")
             .arg("--host")
@@ -865,7 +876,7 @@ impl SecondDaemon {
             .arg(dir.path().join("exec"))
             .arg("--pidfile")
             .arg(dir.path().join("docker.pid"))
-            .args(["--bridge", "none", "--iptables=false", "--ip6tables=false"])
+            .args(["--bridge", BRIDGE, "--iptables=false", "--ip-masq=false"])
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -903,6 +914,7 @@ impl Drop for SecondDaemon {
             .arg("-l")
             .arg(self.dir.path().join("exec/netns/default"))
             .status();
+        let _ = Command::new("ip").args(["link", "del", BRIDGE]).status();
     }
 }
 
@@ -930,6 +942,10 @@ fn docker_host_points_every_command_at_another_daemon() {
     if !docker_or_skip(REAL_LAB) {
         return;
     }
+    let bridge_before = Command::new("ip")
+        .args(["link", "show", "docker0"])
+        .status()
+        .is_ok_and(|s| s.success());
     let Some(second) = SecondDaemon::start() else {
         skip(Need::Docker, "a second dockerd did not start");
         return;
@@ -959,6 +975,15 @@ fn docker_host_points_every_command_at_another_daemon() {
     assert!(
         !images_of(None).contains(&image),
         "{image} was built on the default daemon too"
+    );
+    drop(second);
+    let bridge_after = Command::new("ip")
+        .args(["link", "show", "docker0"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert_eq!(
+        bridge_after, bridge_before,
+        "the default daemon's docker0 is left alone"
     );
 }
 
