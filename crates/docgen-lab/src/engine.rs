@@ -134,7 +134,21 @@ pub struct CliEngine {
 /// How long short engine commands (inspect, run -d, rm) may take.
 const SHORT: Duration = Duration::from_secs(60);
 
+/// Whether an engine's error says the object does not exist (Docker: "No such image",
+/// "No such container"; Podman: "image not known", "no container with name or ID").
+fn is_missing(stderr: &str) -> bool {
+    let e = stderr.to_lowercase();
+    e.contains("no such") || e.contains("not known") || e.contains("no container with")
+}
+
 impl CliEngine {
+    /// Whether the CLI is Podman's (by its name).
+    fn is_podman(&self) -> bool {
+        Path::new(&self.program)
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("podman"))
+    }
+
     /// Uses `program` (a name on PATH or a path), after checking that its daemon answers.
     pub fn connect(program: &str, cancel: CancelToken) -> anyhow::Result<CliEngine> {
         if find_program(program).is_none() {
@@ -143,8 +157,17 @@ impl CliEngine {
             }
             .into());
         }
+        // Docker's and Podman's `info` name the version differently.
+        let podman = Path::new(program)
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("podman"));
+        let format = if podman {
+            "{{.Version.Version}}"
+        } else {
+            "{{.ServerVersion}}"
+        };
         let out = process::run_simple(
-            Command::new(program).args(["info", "--format", "{{.ServerVersion}}"]),
+            Command::new(program).args(["info", "--format", format]),
             Duration::from_secs(20),
         )?;
         if !out.success() {
@@ -264,7 +287,7 @@ impl Engine for CliEngine {
         let out = self.short(&["image", "inspect", "--format", "{{.Id}}", reference])?;
         if out.success() {
             Ok(Some(out.stdout_text().trim().to_string()))
-        } else if out.stderr_text().to_lowercase().contains("no such") {
+        } else if is_missing(&out.stderr_text()) {
             Ok(None)
         } else {
             bail!(
@@ -336,6 +359,21 @@ impl Engine for CliEngine {
             "--network".into(),
             "none".into(),
         ];
+        if self.is_podman() {
+            // Podman raises NOFILE and NPROC by default, which these hosts forbid ("error
+            // setting rlimit"); `--systemd=always` sets up what systemd as PID 1 needs
+            // (design.md §6).
+            args.extend(
+                [
+                    "--systemd=always",
+                    "--ulimit",
+                    "nofile=10000:10000",
+                    "--ulimit",
+                    "nproc=10000:10000",
+                ]
+                .map(String::from),
+            );
+        }
         args.extend(labels_args(&req.labels));
         args.push(req.image.clone());
         args.push("/sbin/init".into());
@@ -423,7 +461,7 @@ impl Engine for CliEngine {
     fn remove(&self, container: &str) -> anyhow::Result<()> {
         self.sessions.end(container);
         let out = self.short(&["rm", "-f", "-v", container])?;
-        if !out.success() && !out.stderr_text().to_lowercase().contains("no such") {
+        if !out.success() && !is_missing(&out.stderr_text()) {
             bail!(
                 "`{} rm -f {container}` failed: {}",
                 self.program,
