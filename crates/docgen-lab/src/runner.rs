@@ -8,7 +8,7 @@
 //! is a result (`Ok(report)`); a missing engine, a failed build or a signal is an error, and the
 //! container is removed on every path.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -535,6 +535,7 @@ impl<'e> Runner<'e> {
             .filter(|t| t.variant.as_deref() == variant)
             .collect();
         let mut stopped = false;
+        let mut ran: HashMap<String, Vec<ExecOutput>> = HashMap::new();
         for check in &spec.checks {
             if stopped {
                 let r = skipped(check, "the run stopped at the first failing check");
@@ -550,13 +551,13 @@ impl<'e> Runner<'e> {
                 .iter()
                 .filter(|t| t.after.as_deref() == Some(check.id.as_str()))
             {
-                let r = self.transcript(c, spec, t)?;
+                let r = self.transcript(c, spec, t, &mut ran)?;
                 progress.event(&Event::Check(&r));
                 report.checks.push(r);
             }
         }
         for t in transcripts.iter().filter(|t| t.after.is_none()) {
-            let r = self.transcript(c, spec, t)?;
+            let r = self.transcript(c, spec, t, &mut ran)?;
             progress.event(&Event::Check(&r));
             report.checks.push(r);
         }
@@ -565,7 +566,18 @@ impl<'e> Runner<'e> {
 
     /// Runs one transcript's commands in order; the first that differs from the page fails it,
     /// with a unified diff as evidence.
-    fn transcript(&self, c: &str, spec: &LabSpec, t: &Transcript) -> anyhow::Result<CheckResult> {
+    ///
+    /// `ran` holds the outputs of the transcripts already run at the same point (`after=`):
+    /// the same commands shown on two pages (a page and its translation) run once, and both
+    /// pages are judged by that one run (restarting gunicorn twice in a row would only make
+    /// the story, and the run, longer).
+    fn transcript(
+        &self,
+        c: &str,
+        spec: &LabSpec,
+        t: &Transcript,
+        ran: &mut HashMap<String, Vec<ExecOutput>>,
+    ) -> anyhow::Result<CheckResult> {
         let started = Instant::now();
         let place = t.place();
         let mut result = CheckResult {
@@ -583,8 +595,23 @@ impl<'e> Runner<'e> {
             outputs: Vec::new(),
         };
         let user = spec.transcript_user.as_deref().unwrap_or("root");
-        for cmd in &t.commands {
-            let out = self.exec(c, &transcript::script(cmd, user))?;
+        let key = format!(
+            "{:?}\0{}",
+            t.after,
+            t.commands
+                .iter()
+                .map(|cmd| transcript::script(cmd, user))
+                .collect::<Vec<_>>()
+                .join("\0")
+        );
+        let earlier = ran.get(&key).cloned();
+        let mut outputs = Vec::new();
+        for (k, cmd) in t.commands.iter().enumerate() {
+            let out = match earlier.as_ref().and_then(|o| o.get(k)) {
+                Some(o) => o.clone(),
+                None => self.exec(c, &transcript::script(cmd, user))?,
+            };
+            outputs.push(out.clone());
             let at = format!("{}:{}", t.page.display(), cmd.line);
             let shown = !cmd.expect.is_empty() && !t.recorded;
             let output_ok = !shown || transcript::matches(&cmd.expect, &out.stdout);
@@ -631,6 +658,9 @@ impl<'e> Runner<'e> {
                 text,
             });
             break;
+        }
+        if earlier.is_none() && outputs.len() == t.commands.len() {
+            ran.insert(key, outputs);
         }
         result.duration_ms = ms(started.elapsed());
         Ok(result)
