@@ -944,6 +944,8 @@ fn docker_host_points_every_command_at_another_daemon() {
     }
     let bridge_before = Command::new("ip")
         .args(["link", "show", "docker0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
     let Some(second) = SecondDaemon::start() else {
@@ -979,6 +981,8 @@ fn docker_host_points_every_command_at_another_daemon() {
     drop(second);
     let bridge_after = Command::new("ip")
         .args(["link", "show", "docker0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
     assert_eq!(
