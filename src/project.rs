@@ -16,6 +16,9 @@ pub struct Project {
     pub root: PathBuf,
     /// The parsed `book.toml`.
     pub config: BookConfig,
+    /// `book.toml` as plain TOML, read once with `config`: which tables it has, and the
+    /// `[preprocessor.*]` tables as written (they are handed to preprocessors whole).
+    pub raw: toml::Table,
 }
 
 /// Why a project could not be opened.
@@ -79,6 +82,7 @@ impl Project {
         Ok(Project {
             root: root.to_path_buf(),
             config,
+            raw: toml::from_str(&text).unwrap_or_default(),
         })
     }
 
@@ -101,11 +105,9 @@ impl Project {
     /// table, or labs): such a book gets docgen's strict checks; a plain mdBook book builds as
     /// mdBook builds it, with warnings where docgen would refuse.
     pub fn is_docgen_book(&self) -> bool {
-        let text = std::fs::read_to_string(self.root.join("book.toml")).unwrap_or_default();
-        let table: toml::Table = toml::from_str(&text).unwrap_or_default();
         ["docgen", "languages", "labs"]
             .iter()
-            .any(|k| table.contains_key(*k))
+            .any(|k| self.raw.contains_key(*k))
             || self.labs_dir().is_dir()
     }
 

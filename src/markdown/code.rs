@@ -177,10 +177,11 @@ pub struct CodeLabels<'a> {
     pub transcript_variant: &'a str,
 }
 
-/// What the labs say about one block: a transcript's state and stamp, and per annotation the
-/// marker's class and the proof line of its claim (see [`super::proof`]).
+/// What a block gets besides its code: a transcript's state and stamp, per annotation the
+/// marker's class and the proof line of its claim (see [`super::proof`]), and the hidden-line
+/// prefix of its language.
 #[derive(Debug, Default)]
-pub struct BlockProof {
+pub struct BlockExtras {
     /// A transcript's `data-proof` (`passed`, `failed`, `stale`, `missing`).
     pub state: Option<&'static str>,
     /// The stamp under the caption (HTML), or a `server-only` block's note (text).
@@ -242,13 +243,13 @@ pub fn render(
     anns: &[Annotation],
     ann_lines: &[usize],
     labels: &CodeLabels<'_>,
-    proof: &BlockProof,
+    extras: &BlockExtras,
 ) -> String {
     let lang = info.lang.as_deref();
     let (shown, hidden) = hide_lines(
         code,
         lang,
-        info.hidelines.as_deref().or(proof.hidelines.as_deref()),
+        info.hidelines.as_deref().or(extras.hidelines.as_deref()),
     );
     let code = shown.as_str();
     let lines = highlight_lines(code, lang);
@@ -258,7 +259,7 @@ pub fn render(
         Some(lab) => html.push_str(&format!(
             "<figure class=\"code-block transcript\" id=\"{id}\" data-proven=\"{}\" data-proof=\"{}\">",
             escape(lab),
-            proof.state.unwrap_or("missing")
+            extras.state.unwrap_or("missing")
         )),
         None if info.server_only || info.not_run.is_some() => html.push_str(&format!(
             "<figure class=\"code-block server-only\" id=\"{id}\">"
@@ -281,11 +282,11 @@ pub fn render(
         ));
     }
     if info.lab.is_some() {
-        if let Some(stamp) = &proof.stamp {
+        if let Some(stamp) = &extras.stamp {
             html.push_str(stamp);
         }
     } else if info.server_only || info.not_run.is_some() {
-        if let Some(note) = &proof.stamp {
+        if let Some(note) = &extras.stamp {
             html.push_str(&format!(
                 "<p class=\"proof-stamp server-only-note\">{}</p>",
                 escape(note)
@@ -333,7 +334,7 @@ pub fn render(
         for (k, (a, &line)) in anns.iter().zip(ann_lines).enumerate() {
             let num = k + 1;
             let slot = slot_of_line.entry(line).or_insert(0usize);
-            let (class, proof_html) = proof
+            let (class, proof_html) = extras
                 .claims
                 .get(k)
                 .map_or(("", None), |(c, h)| (*c, h.as_deref()));
@@ -358,7 +359,7 @@ pub fn render(
         html.push_str("<ol class=\"annotations\">");
         for (k, a) in anns.iter().enumerate() {
             let num = k + 1;
-            let proof_html = proof.claims.get(k).and_then(|(_, h)| h.as_deref());
+            let proof_html = extras.claims.get(k).and_then(|(_, h)| h.as_deref());
             html.push_str(&format!(
                 "<li id=\"{id}-ann-{num}\" value=\"{num}\"><code class=\"ann-key\">{}</code> {}{}</li>",
                 escape(&a.key),

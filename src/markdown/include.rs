@@ -112,7 +112,6 @@ fn expand_at(
     depth: usize,
 ) -> Expanded {
     let mut out = Expanded::default();
-    // `{{#title ...}}` is taken out and noted, as mdBook does.
     if !body.contains("{{#") {
         out.text = body.to_string();
         out.map.pieces.push((0, body_start, true));
@@ -152,6 +151,7 @@ fn expand_at(
         let replacement = match name {
             // mdBook needs a path after the name: without one the text stays as written.
             "include" | "rustdoc_include" | "playground" if arg.is_empty() => None,
+            // `{{#title ...}}` is taken out and noted, as mdBook does.
             "title" => {
                 out.title = Some(arg.to_string());
                 Some(String::new())
@@ -451,29 +451,29 @@ mod tests {
         (d, page)
     }
 
-    fn run(body: &str, page: &Path, _root: &Path) -> Expanded {
+    fn run(body: &str, page: &Path) -> Expanded {
         expand(body, 0, body, page, Path::new("src/page.md"), &Ctx)
     }
 
     #[test]
     fn whole_range_and_anchor() {
-        let (d, page) = setup();
-        let e = run("```\n{{#include ../labs/x/f.txt}}\n```\n", &page, d.path());
+        let (_dir, page) = setup();
+        let e = run("```\n{{#include ../labs/x/f.txt}}\n```\n", &page);
         assert_eq!(e.text, "```\none\ntwo\nthree\nfour\n```\n");
-        let e = run("{{#include ../labs/x/f.txt:3:4}}", &page, d.path());
+        let e = run("{{#include ../labs/x/f.txt:3:4}}", &page);
         assert_eq!(e.text, "two\nthree\n");
-        let e = run("{{#include ../labs/x/f.txt:mid}}", &page, d.path());
+        let e = run("{{#include ../labs/x/f.txt:mid}}", &page);
         assert_eq!(e.text, "two\nthree\n");
-        let e = run("{{#include ../labs/x/f.txt:5:}}", &page, d.path());
+        let e = run("{{#include ../labs/x/f.txt:5:}}", &page);
         assert_eq!(e.text, "# ANCHOR_END: mid\nfour\n");
         assert!(e.diagnostics.is_empty());
     }
 
     #[test]
     fn missing_file_anchor_and_escape_are_errors() {
-        let (d, page) = setup();
+        let (_dir, page) = setup();
         let body = "a\n{{#include nope.txt}}\n{{#include ../labs/x/f.txt:nope}}\n";
-        let e = run(body, &page, d.path());
+        let e = run(body, &page);
         let lines: Vec<_> = e.include_problems.iter().map(|d| d.line).collect();
         assert_eq!(lines, vec![2, 3]);
         assert!(e.include_problems[0].message.contains("no such file"));
@@ -492,7 +492,7 @@ mod tests {
         let page = book.join("src/page.md");
         let body =
             "```rust\n{{#include ../../examples/nop.rs}}\n```\nWrite `{{#include}}` with a path.\n";
-        let e = run(body, &page, &book);
+        let e = run(body, &page);
         assert!(e.diagnostics.is_empty(), "{:?}", e.diagnostics);
         assert_eq!(
             e.text,
@@ -516,7 +516,6 @@ mod tests {
         let e = run(
             "{{#title Custom title}}\n{{#playground ex.rs editable}}\n```rust\n{{#rustdoc_include ex.rs:2:4}}\n```\n{{#include again.md}}\n",
             &page,
-            d.path(),
         );
         assert!(e.diagnostics.is_empty(), "{:?}", e.diagnostics);
         assert_eq!(e.title.as_deref(), Some("Custom title"));
@@ -537,9 +536,9 @@ mod tests {
 
     #[test]
     fn escaped_directive_and_source_map() {
-        let (d, page) = setup();
+        let (_dir, page) = setup();
         let body = "\\{{#include x}}\n{{#include ../labs/x/f.txt:1:1}}\nafter\n";
-        let e = run(body, &page, d.path());
+        let e = run(body, &page);
         assert_eq!(e.text, "{{#include x}}\none\nafter\n");
         let after = e.text.find("after").unwrap();
         assert_eq!(e.map.to_page(after), body.find("after").unwrap());
@@ -547,8 +546,8 @@ mod tests {
 
     #[test]
     fn lab_cards() {
-        let (d, page) = setup();
-        let e = run("{{#lab known}}\n{{#lab other}}\n", &page, d.path());
+        let (_dir, page) = setup();
+        let e = run("{{#lab known}}\n{{#lab other}}\n", &page);
         assert!(e.text.contains("lab-card"));
         assert_eq!(e.diagnostics.len(), 1);
         assert_eq!(e.diagnostics[0].line, 2);

@@ -313,13 +313,13 @@ pub fn render(
                     let at = map.to_page(offset).min(page_text.len());
                     page_text[..at].matches('\n').count() + 1
                 };
-                let mut block_proof = code::BlockProof {
+                let mut block_extras = code::BlockExtras {
                     hidelines: info
                         .lang
                         .as_deref()
                         .and_then(|l| book.hidelines.get(l))
                         .cloned(),
-                    ..code::BlockProof::default()
+                    ..code::BlockExtras::default()
                 };
                 if let Some(lab) = &info.lab {
                     let key = format!("{}:{}", display.display(), page_line(range.start));
@@ -330,8 +330,8 @@ pub fn render(
                             code = proof::with_outputs(&code, &p.outputs);
                         }
                     }
-                    block_proof.state = Some(proof::transcript_state(p));
-                    block_proof.stamp = Some(proof::transcript_stamp(
+                    block_extras.state = Some(proof::transcript_state(p));
+                    block_extras.stamp = Some(proof::transcript_stamp(
                         lab,
                         p,
                         recorded,
@@ -339,14 +339,14 @@ pub fn render(
                         lang,
                     ));
                 } else if let Some(why) = &info.not_run {
-                    block_proof.stamp = Some(proof::not_run_note(why, lang));
+                    block_extras.stamp = Some(proof::not_run_note(why, lang));
                 } else if info.server_only {
-                    block_proof.stamp = Some(proof::server_only_note(lang).to_string());
+                    block_extras.stamp = Some(proof::server_only_note(lang).to_string());
                 }
                 for (_, rg) in &anns {
                     let key = format!("{}:{}", display.display(), page_line(rg.start));
                     let p = proofs.claims.get(&key);
-                    block_proof
+                    block_extras
                         .claims
                         .push((proof::marker_class(p), proof::claim_html(p, lang)));
                 }
@@ -364,7 +364,7 @@ pub fn render(
                         transcript: labels.transcript,
                         transcript_variant: labels.transcript_variant,
                     },
-                    &block_proof,
+                    &block_extras,
                 );
                 r.ids.insert(block_id);
                 out.push(Event::Html(CowStr::from(html)));

@@ -59,12 +59,8 @@ enum Step {
 }
 
 /// The preprocessors book.toml declares, and the whole book.toml as JSON for their context.
-fn declared(root: &Path) -> anyhow::Result<(Vec<External>, Value)> {
-    let path = root.join("book.toml");
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let table: toml::Table = toml::from_str(&text).unwrap_or_default();
-    let mut config = serde_json::to_value(&table).unwrap_or_else(|_| json!({}));
+fn declared(table: &toml::Table) -> (Vec<External>, Value) {
+    let mut config = serde_json::to_value(table).unwrap_or_else(|_| json!({}));
     // mdBook's defaults, for preprocessors that read them.
     if let Some(book) = config.get_mut("book").and_then(Value::as_object_mut) {
         book.entry("src").or_insert_with(|| json!("src"));
@@ -105,7 +101,7 @@ fn declared(root: &Path) -> anyhow::Result<(Vec<External>, Value)> {
             });
         }
     }
-    Ok((out, config))
+    (out, config)
 }
 
 /// mdBook's order: `before`/`after` over every preprocessor (built-ins included), then by
@@ -322,7 +318,7 @@ pub(crate) fn run(
     diagnostics: &mut Diagnostics,
 ) -> anyhow::Result<()> {
     let root = &project.root;
-    let (externals, config) = declared(root)?;
+    let (externals, config) = declared(&project.raw);
     if externals.is_empty() {
         return Ok(());
     }

@@ -1107,8 +1107,10 @@ pub fn assemble(
     claims: &[Claim],
     mut reports: BTreeMap<String, Report>,
 ) -> anyhow::Result<LabTest> {
-    let missing: Vec<String> = run_names(spec, claims)
-        .into_iter()
+    let (claim_plan, generated) = plan_claims(spec, claims);
+    let missing: Vec<String> = std::iter::once(String::new())
+        .chain(spec.variants.iter().map(|v| v.name.clone()))
+        .chain(generated.iter().map(|v| v.name.clone()))
         .filter(|n| !reports.contains_key(n))
         .map(|n| {
             if n.is_empty() {
@@ -1124,7 +1126,6 @@ pub fn assemble(
         spec.id,
         missing.join(", ")
     );
-    let (claim_plan, generated) = plan_claims(spec, claims);
     let base = reports.remove("").expect("checked above");
     let variants: Vec<VariantTest> = spec
         .variants

@@ -462,40 +462,23 @@ fn check_from_raw(cx: &mut Ctx<'_>, i: usize, c: RawCheck) -> Option<Check> {
     }
     rest.retain(|k, _| def.fields.contains(&k.as_str()));
 
-    let within = match &c.within {
-        None => None,
-        Some(w) => match parse_duration(w) {
-            Some(d) => Some(d),
-            None => {
-                cx.err(
-                    "checks",
-                    i,
-                    w,
-                    format!("check `{id}`: `{w}` is not a duration"),
-                    DURATION_HINT,
-                );
-                ok = false;
-                None
-            }
-        },
+    let mut duration = |value: &Option<String>| -> Option<std::time::Duration> {
+        let w = value.as_ref()?;
+        let d = parse_duration(w);
+        if d.is_none() {
+            cx.err(
+                "checks",
+                i,
+                w,
+                format!("check `{id}`: `{w}` is not a duration"),
+                DURATION_HINT,
+            );
+            ok = false;
+        }
+        d
     };
-    let holds = match &c.holds {
-        None => None,
-        Some(w) => match parse_duration(w) {
-            Some(d) => Some(d),
-            None => {
-                cx.err(
-                    "checks",
-                    i,
-                    w,
-                    format!("check `{id}`: `{w}` is not a duration"),
-                    DURATION_HINT,
-                );
-                ok = false;
-                None
-            }
-        },
-    };
+    let within = duration(&c.within);
+    let holds = duration(&c.holds);
     let before = match c.before {
         None => None,
         Some(a) => match action_from_raw(a) {
