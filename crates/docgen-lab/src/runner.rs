@@ -833,6 +833,9 @@ impl<'e> Runner<'e> {
         // The same failing result since when; what ended the wait early, if anything did.
         let mut same_since: Option<(String, Instant)> = None;
         let mut ended_early: Option<String> = None;
+        // The container's CPU time at an earlier settle probe, to tell a busy service
+        // (importing Django on a loaded machine, silent in the journal) from an idle one.
+        let mut cpu_base: Option<CpuSample> = None;
         // Since when it has passed on every probe, for `holds`.
         let mut passing_since: Option<Instant> = None;
         let verdict = loop {
@@ -857,7 +860,7 @@ impl<'e> Runner<'e> {
                 // The same answer twice in a row, and the system settled: nothing is left
                 // that could change it (the journal's quiet time covers a retrying service).
                 (Some((seen, since)), Some(_)) if *seen == v.seen => {
-                    if let Some(why) = self.settled(c, &units)? {
+                    if let Some(why) = self.settled(c, &units, &mut cpu_base)? {
                         ended_early = Some(format!(
                             "stopped waiting after {:.1}s of {:.1}s: {why}, and the check saw the same on every probe for {:.1}s",
                             t.elapsed().as_secs_f64(),
@@ -889,12 +892,25 @@ impl<'e> Runner<'e> {
     }
 
     /// Whether waiting longer cannot change a check's answer: systemd has no job queued or
-    /// running, none of `units` is starting, stopping, reloading or waiting to restart, and
-    /// their journal has been quiet for the settle time (a service that is still retrying,
-    /// such as gunicorn retrying a bind, logs as it goes). `Some(why)` when settled.
-    fn settled(&self, c: &str, units: &[&str]) -> anyhow::Result<Option<String>> {
+    /// running, none of `units` is starting, stopping, reloading or waiting to restart, their
+    /// journal has been quiet for the settle time (a service that is still retrying, such as
+    /// gunicorn retrying a bind, logs as it goes), and the container's processes have been
+    /// idle since the last probe at least [`CPU_WINDOW`] ago (a service that is still
+    /// starting is busy even when it logs nothing). `Some(why)` when settled.
+    fn settled(
+        &self,
+        c: &str,
+        units: &[&str],
+        cpu_base: &mut Option<CpuSample>,
+    ) -> anyhow::Result<Option<String>> {
+        // CPU time of the container's processes, children they have reaped included (fields
+        // 14-17 of /proc/PID/stat, counted after the command name, which may hold spaces),
+        // but not of the probes' own: PID 1 (systemd answers their systemctl calls), the
+        // probe's shell and the session shell that runs every probe (it reaps them all).
         let mut script = String::from(
-            "echo \"jobs=$(systemctl list-jobs --no-legend 2>/dev/null | grep -c .)\"; ",
+            "echo \"now=$(date +%s.%N)\"; echo \"hz=$(getconf CLK_TCK 2>/dev/null)\"; \
+             echo \"cpu=$(cat /proc/[0-9]*/stat 2>/dev/null | sed 's/ (.*) / /' | awk -v me=$$ -v up=$PPID '$1 != 1 && $1 != me && $1 != up { t += $13 + $14 + $15 + $16 } END { print t + 0 }')\"; \
+             echo \"jobs=$(systemctl list-jobs --no-legend 2>/dev/null | grep -c .)\"; ",
         );
         if !units.is_empty() {
             let args: Vec<String> = units
@@ -902,7 +918,7 @@ impl<'e> Runner<'e> {
                 .map(|u| format!("-u {}", sh_quote(u)))
                 .collect();
             script.push_str(&format!(
-                "echo \"now=$(date +%s.%N)\"; echo \"last=$(journalctl -q --no-pager -o short-unix -n 1 {} 2>/dev/null | tail -n 1 | cut -d' ' -f1)\"; ",
+                "echo \"last=$(journalctl -q --no-pager -o short-unix -n 1 {} 2>/dev/null | tail -n 1 | cut -d' ' -f1)\"; ",
                 args.join(" ")
             ));
         }
@@ -917,6 +933,7 @@ impl<'e> Runner<'e> {
         Ok(settled_from(
             &out.stdout,
             self.settings.settle.unwrap_or(SETTLE),
+            cpu_base,
         ))
     }
 
@@ -1252,16 +1269,57 @@ fn plan_claims<'c>(spec: &LabSpec, claims: &'c [Claim]) -> (Vec<PlannedClaim<'c>
     (plan, generated)
 }
 
+/// The CPU time the container's processes had used at a moment of its clock, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct CpuSample {
+    at: f64,
+    used: f64,
+}
+
+/// The shortest time over which the container's CPU use is judged.
+const CPU_WINDOW: f64 = 0.5;
+
+/// Above this share of one core the container is busy: a process still starting, even on a
+/// loaded machine, gets more; an idle systemd container with gunicorn, nginx and runserver's
+/// file watcher uses none measurable.
+const CPU_IDLE: f64 = 0.05;
+
 /// Reads the output of the settle probe: `jobs=N`, `now=` and `last=` (the container's clock
-/// and the time of the units' last journal line) and `unit NAME=ActiveState/SubState` lines.
-fn settled_from(out: &str, quiet: Duration) -> Option<String> {
+/// and the time of the units' last journal line), `hz=` and `cpu=` (clock ticks per second
+/// and the ticks the container's processes used) and `unit NAME=ActiveState/SubState` lines.
+/// `cpu_base` is the sample CPU use is measured from; it moves on once a window is judged.
+fn settled_from(out: &str, quiet: Duration, cpu_base: &mut Option<CpuSample>) -> Option<String> {
     let mut states = Vec::new();
     let value = |k: &str| {
         out.lines()
             .find_map(|l| l.strip_prefix(k))
             .and_then(|v| v.trim().parse::<f64>().ok())
     };
-    if let (Some(now), Some(last)) = (value("now="), value("last=")) {
+    // Without a CPU sample (no awk in the image), idleness is unknown: not settled.
+    let (Some(now), Some(hz), Some(ticks)) = (value("now="), value("hz="), value("cpu=")) else {
+        return None;
+    };
+    if hz <= 0.0 {
+        return None;
+    }
+    let sample = CpuSample {
+        at: now,
+        used: ticks / hz,
+    };
+    let Some(base) = *cpu_base else {
+        *cpu_base = Some(sample);
+        return None;
+    };
+    let window = sample.at - base.at;
+    if window < CPU_WINDOW {
+        return None;
+    }
+    *cpu_base = Some(sample);
+    let share = (sample.used - base.used) / window;
+    if share > CPU_IDLE {
+        return None;
+    }
+    if let Some(last) = value("last=") {
         if now - last < quiet.as_secs_f64() {
             return None;
         }
@@ -1287,11 +1345,15 @@ fn settled_from(out: &str, quiet: Duration) -> Option<String> {
     if !out.lines().any(|l| l.starts_with("jobs=")) {
         return None;
     }
+    let idle = format!(
+        "the container's processes used {:.0}% of a core over {window:.1}s",
+        share.max(0.0) * 100.0
+    );
     Some(if states.is_empty() {
-        "systemd had no job queued or running".to_string()
+        format!("systemd had no job queued or running, {idle}")
     } else {
         format!(
-            "systemd had no job queued or running, the units were settled ({}) and their journal quiet",
+            "systemd had no job queued or running, the units were settled ({}) and their journal quiet, {idle}",
             states.join(", ")
         )
     })
@@ -1387,34 +1449,53 @@ fn build_phase(image: &Image, took: Duration) -> Phase {
 mod tests {
     use super::*;
 
+    /// The settle probe's answer at container time `now` with `ticks` of CPU used.
+    fn probe(now: f64, ticks: u32, rest: &str) -> String {
+        format!("jobs=0\nnow={now}\nhz=100\ncpu={ticks}\n{rest}")
+    }
+
+    /// Judges `second` against a base taken from `first`.
+    fn settled_after(first: &str, second: &str) -> Option<String> {
+        let mut base = None;
+        assert_eq!(settled_from(first, SETTLE, &mut base), None, "one sample is not enough");
+        settled_from(second, SETTLE, &mut base)
+    }
+
     #[test]
-    fn settled_means_no_jobs_and_no_unit_in_transition() {
+    fn settled_means_no_jobs_no_unit_in_transition_and_idle_processes() {
+        let units = "last=90.5\nunit gunicorn=failed/failed\nunit nginx=active/running\n";
         assert_eq!(
-            settled_from("jobs=0\nnow=100.0\nlast=90.5\nunit gunicorn=failed/failed\nunit nginx=active/running\n", SETTLE).as_deref(),
-            Some("systemd had no job queued or running, the units were settled (gunicorn failed/failed, nginx active/running) and their journal quiet")
+            settled_after(&probe(100.0, 500, units), &probe(101.0, 502, units)).as_deref(),
+            Some("systemd had no job queued or running, the units were settled (gunicorn failed/failed, nginx active/running) and their journal quiet, the container's processes used 2% of a core over 1.0s")
         );
-        assert_eq!(
-            settled_from("jobs=1\nunit gunicorn=failed/failed\n", SETTLE),
-            None
-        );
-        assert_eq!(
-            settled_from("jobs=0\nunit gunicorn=activating/auto-restart\n", SETTLE),
-            None
-        );
-        assert_eq!(
-            settled_from("jobs=0\nunit gunicorn=activating/start\n", SETTLE),
-            None
-        );
+        let busy = |rest: &str| settled_after(&probe(100.0, 500, ""), &probe(101.0, 500, rest));
+        assert_eq!(busy("jobs=1\nunit gunicorn=failed/failed\n"), None);
+        assert_eq!(busy("unit gunicorn=activating/auto-restart\n"), None);
+        assert_eq!(busy("unit gunicorn=activating/start\n"), None);
         // gunicorn logged `Retrying in 1 second.` half a second ago: still busy.
+        assert_eq!(busy("last=100.5\nunit gunicorn=active/running\n"), None);
+        assert!(busy("").is_some());
+        assert_eq!(settled_after("", ""), None, "no answer is not settled");
+        // No awk in the image: idleness unknown, never settled.
+        assert_eq!(settled_after("jobs=0\nnow=1\n", "jobs=0\nnow=2\n"), None);
+    }
+
+    #[test]
+    fn a_busy_container_is_not_settled_even_with_a_quiet_journal() {
+        // A worker importing Django on a loaded machine: silent, but a fifth of a core.
+        let quiet = "last=10.0\nunit runserver=active/running\n";
+        let mut base = None;
+        assert_eq!(settled_from(&probe(100.0, 1000, quiet), SETTLE, &mut base), None);
         assert_eq!(
-            settled_from(
-                "jobs=0\nnow=100.0\nlast=99.5\nunit gunicorn=active/running\n",
-                SETTLE
-            ),
-            None
+            settled_from(&probe(100.3, 1001, quiet), SETTLE, &mut base),
+            None,
+            "a window under CPU_WINDOW is not judged"
         );
-        assert_eq!(settled_from("", SETTLE), None, "no answer is not settled");
-        assert!(settled_from("jobs=0\n", SETTLE).is_some());
+        assert_eq!(base.map(|b| b.at), Some(100.0), "the base stays until judged");
+        assert_eq!(settled_from(&probe(101.0, 1020, quiet), SETTLE, &mut base), None);
+        assert_eq!(base.map(|b| b.at), Some(101.0), "a judged window moves the base");
+        // Once the import is done the container is idle, and the next window says so.
+        assert!(settled_from(&probe(101.6, 1021, quiet), SETTLE, &mut base).is_some());
     }
 
     #[test]
