@@ -1457,7 +1457,11 @@ mod tests {
     /// Judges `second` against a base taken from `first`.
     fn settled_after(first: &str, second: &str) -> Option<String> {
         let mut base = None;
-        assert_eq!(settled_from(first, SETTLE, &mut base), None, "one sample is not enough");
+        assert_eq!(
+            settled_from(first, SETTLE, &mut base),
+            None,
+            "one sample is not enough"
+        );
         settled_from(second, SETTLE, &mut base)
     }
 
@@ -1485,15 +1489,29 @@ mod tests {
         // A worker importing Django on a loaded machine: silent, but a fifth of a core.
         let quiet = "last=10.0\nunit runserver=active/running\n";
         let mut base = None;
-        assert_eq!(settled_from(&probe(100.0, 1000, quiet), SETTLE, &mut base), None);
+        assert_eq!(
+            settled_from(&probe(100.0, 1000, quiet), SETTLE, &mut base),
+            None
+        );
         assert_eq!(
             settled_from(&probe(100.3, 1001, quiet), SETTLE, &mut base),
             None,
             "a window under CPU_WINDOW is not judged"
         );
-        assert_eq!(base.map(|b| b.at), Some(100.0), "the base stays until judged");
-        assert_eq!(settled_from(&probe(101.0, 1020, quiet), SETTLE, &mut base), None);
-        assert_eq!(base.map(|b| b.at), Some(101.0), "a judged window moves the base");
+        assert_eq!(
+            base.map(|b| b.at),
+            Some(100.0),
+            "the base stays until judged"
+        );
+        assert_eq!(
+            settled_from(&probe(101.0, 1020, quiet), SETTLE, &mut base),
+            None
+        );
+        assert_eq!(
+            base.map(|b| b.at),
+            Some(101.0),
+            "a judged window moves the base"
+        );
         // Once the import is done the container is idle, and the next window says so.
         assert!(settled_from(&probe(101.6, 1021, quiet), SETTLE, &mut base).is_some());
     }
