@@ -8,9 +8,12 @@ use clap::{Parser, Subcommand};
 
 use crate::cmd::{self, EXIT_ERROR};
 
+/// `docgen --version`: the package version and the commit it was built from (see build.rs).
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("DOCGEN_COMMIT"), ")");
+
 /// docgen: annotated Markdown to a documentation site whose examples are proven by labs.
 #[derive(Debug, Parser)]
-#[command(name = "docgen", version, about, long_about = None)]
+#[command(name = "docgen", version = VERSION, about, long_about = None)]
 pub struct Cli {
     /// The book's root directory (where book.toml is); default: search upward from the current
     /// directory.
@@ -35,6 +38,12 @@ pub enum Command {
     Lab(cmd::lab::LabArgs),
     /// Serve the book from memory on 127.0.0.1, rebuilding and reloading on change.
     Serve(cmd::serve::ServeArgs),
+    /// Print the JSON Schema of lab.yaml or of a page's front matter, for editors and CI.
+    Schema(cmd::meta::SchemaArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(cmd::meta::CompletionsArgs),
+    /// Print docgen's man page, or write one per command into a directory.
+    Manpage(cmd::meta::ManpageArgs),
 }
 
 /// Entry point of the binary: parses arguments, runs the command, prints errors.
@@ -62,5 +71,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Init(args) => cmd::init::execute(&args),
         Command::Lab(args) => cmd::lab::execute(root, args),
         Command::Serve(args) => cmd::serve::execute(root, &args),
+        Command::Schema(args) => cmd::meta::schema(&args),
+        Command::Completions(args) => cmd::meta::completions(&args),
+        Command::Manpage(args) => cmd::meta::manpage(&args),
     }
 }

@@ -8,9 +8,14 @@ use serde::Deserialize;
 use docgen_core::diagnostic::Diagnostic;
 use docgen_core::yaml;
 
-/// The front matter keys a page may set.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+/// The front matter keys a page may set. Their doc comments are the descriptions of the
+/// front matter's JSON Schema (`docgen schema front-matter`).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
+#[schemars(
+    title = "docgen page front matter",
+    description = "The YAML between `---` lines at the top of a page."
+)]
 pub struct FrontMatter {
     /// The page title (default: the first heading, else the SUMMARY.md link text).
     pub title: Option<String>,
@@ -27,6 +32,7 @@ pub struct FrontMatter {
     /// The same page in another language, when its path differs: `{ en: "path.md" }`.
     pub translations: std::collections::BTreeMap<String, String>,
     /// Free-form values for custom templates.
+    #[schemars(with = "Option<serde_json::Value>")]
     pub extra: Option<serde_yaml::Value>,
 }
 

@@ -1,12 +1,14 @@
 //! `docgen init [DIR]`: writes a new book that builds: book.toml, a SUMMARY.md, two chapters (one
-//! with an annotated code block), ready for `docgen build`.
+//! with an annotated code block), and a first lab with the page it proves (`cmd::scaffold`),
+//! ready for `docgen build` and `docgen lab test`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
 use clap::Args;
 use docgen_core::error::Hinted;
+
+use crate::cmd::scaffold::{self, write_new};
 
 /// Arguments of `docgen init`.
 #[derive(Debug, Args)]
@@ -17,10 +19,12 @@ pub struct InitArgs {
     /// The book's title.
     #[arg(long, default_value = "My book")]
     pub title: String,
+    /// Make the book without its first lab (`labs/static-site/`) and the page it proves.
+    #[arg(long)]
+    pub no_lab: bool,
 }
 
-const SUMMARY: &str =
-    "# Summary\n\n[Introduction](README.md)\n\n- [Getting started](getting-started.md)\n";
+const SUMMARY: &str = "# Summary\n\n[Introduction](README.md)\n\n- [Getting started](getting-started.md)\n- [A static site, proven](static-site.md)\n";
 
 const README: &str = "# Introduction\n\nThis book was created with `docgen init`. Edit the files in `content/`, then run\n`docgen build` (or `docgen check` to validate without writing).\n\n> [!TIP]\n> Chapters are listed in `content/SUMMARY.md`. Next: [Getting started](getting-started.md).\n";
 
@@ -43,21 +47,41 @@ pub fn execute(args: &InitArgs) -> anyhow::Result<ExitCode> {
         "[book]\ntitle = {}\nlanguage = \"en\"\nsrc = \"content\"\n\n[build]\nbuild-dir = \"book\"\n",
         toml_string(&args.title)
     );
-    let files: [(&str, &str); 5] = [
+    let page = scaffold::fill(scaffold::STATIC_SITE_PAGE, scaffold::STATIC_SITE_ID, &[]);
+    let summary = if args.no_lab {
+        SUMMARY.replace("- [A static site, proven](static-site.md)\n", "")
+    } else {
+        SUMMARY.to_string()
+    };
+    let mut files: Vec<(&str, &str)> = vec![
         ("book.toml", &book_toml),
-        ("content/SUMMARY.md", SUMMARY),
+        ("content/SUMMARY.md", &summary),
         ("content/README.md", README),
         ("content/getting-started.md", CHAPTER),
         (".gitignore", "/book\n/target\n"),
     ];
+    if !args.no_lab {
+        files.push(("content/static-site.md", &page));
+    }
     for (rel, text) in files {
         write_new(&dir.join(rel), text)?;
     }
-    println!(
-        "Created a book in {}\n  next: docgen build -C {}",
-        dir.display(),
-        dir.display()
-    );
+    if !args.no_lab {
+        scaffold::write_static_site(&dir, &["en".to_string()])?;
+    }
+    let d = dir.display();
+    if args.no_lab {
+        println!("Created a book in {d}\n  next: docgen build -C {d}");
+    } else {
+        println!(
+            "Created a book in {d}, with the lab `{id}` and the page it proves (content/static-site.md)\n\
+             \x20 next: docgen build -C {d}          the site, in {d}/book\n\
+             \x20       docgen serve -C {d}          read it at http://127.0.0.1:3000\n\
+             \x20       docgen lab bootstrap         once per machine: the labs' base image (needs Docker and debootstrap)\n\
+             \x20       docgen lab test {id} -C {d}   prove the page: its checks, transcript and claims",
+            id = scaffold::STATIC_SITE_ID
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -73,14 +97,4 @@ fn toml_string(s: &str) -> String {
     }
     out.push('"');
     out
-}
-
-fn write_new(path: &Path, text: &str) -> anyhow::Result<()> {
-    if path.exists() {
-        bail!("`{}` already exists; not overwriting it", path.display());
-    }
-    if let Some(p) = path.parent() {
-        std::fs::create_dir_all(p).with_context(|| format!("cannot create `{}`", p.display()))?;
-    }
-    std::fs::write(path, text).with_context(|| format!("cannot write `{}`", path.display()))
 }

@@ -58,6 +58,11 @@ pub enum LabCommand {
     /// Check what labs need here (the engine, cgroups, the base image, disk space, inotify,
     /// whether systemd boots in a container) and say what to fix.
     Doctor(DoctorArgs),
+    /// Create a new lab that passes `docgen lab test` as created: a Containerfile, a systemd
+    /// unit, lab.yaml with checks and a break-it variant.
+    New(crate::cmd::scaffold::NewLabArgs),
+    /// Print lab.yaml's JSON Schema (the same as `docgen schema lab`).
+    Schema,
 }
 
 /// `docgen lab doctor`.
@@ -237,6 +242,10 @@ pub fn execute(root: Option<&Path>, args: LabArgs) -> anyhow::Result<ExitCode> {
         LabCommand::Gc(a) => gc(root, a, &cancel),
         LabCommand::Bootstrap(a) => bootstrap_cmd(root, a, &cancel),
         LabCommand::Doctor(a) => doctor(root, a, &cancel),
+        LabCommand::New(a) => crate::cmd::scaffold::new_lab(root, &a),
+        LabCommand::Schema => crate::cmd::meta::schema(&crate::cmd::meta::SchemaArgs {
+            name: crate::cmd::meta::SchemaName::Lab,
+        }),
     }
 }
 

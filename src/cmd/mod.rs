@@ -16,6 +16,8 @@ pub mod check;
 pub mod github;
 pub mod init;
 pub mod lab;
+pub mod meta;
+pub mod scaffold;
 pub mod serve;
 
 /// Exit code for a run that found problems in the book or failed a lab check.

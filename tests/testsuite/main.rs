@@ -11,6 +11,7 @@ mod build;
 mod course;
 mod lab;
 mod mdbook;
+mod scaffold;
 mod serve;
 mod serve_browser;
 mod site;

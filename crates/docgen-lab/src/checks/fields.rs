@@ -2,11 +2,27 @@
 //! the value of its key and the fields it accepts; the kind takes each one typed, and every
 //! problem (a wrong type, a value out of range) is reported at that key's line and column
 //! through the spec's reporter, with a hint.
+//!
+//! The same calls describe the fields for lab.yaml's JSON Schema: a [`Fields::recording`] reads
+//! nothing and notes, for each field a kind's parser asks for, the schema of the Rust type it
+//! asks for and what it says the value must be (see `checks::schema`), so the schema cannot
+//! drift from the parser.
 
 use std::collections::BTreeMap;
 
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::DeserializeOwned;
 use serde_yaml::Value;
+
+/// What a kind's parser asked for when it ran against a [`Fields::recording`]: the JSON Schema
+/// of its key's value and of each field, by name.
+#[derive(Debug, Default)]
+pub struct Recorded {
+    /// The schema of the kind's key (`service: <unit>`).
+    pub key: Option<Schema>,
+    /// Each field's schema.
+    pub fields: BTreeMap<String, Schema>,
+}
 
 /// The fields of one check, for its kind to take.
 pub struct Fields<'a> {
@@ -16,6 +32,8 @@ pub struct Fields<'a> {
     values: BTreeMap<String, Value>,
     report: &'a mut dyn FnMut(&str, String, &str),
     ok: bool,
+    /// Set when recording: nothing is read, every request is noted.
+    recorded: Option<(SchemaGenerator, Recorded)>,
 }
 
 impl<'a> Fields<'a> {
@@ -36,6 +54,59 @@ impl<'a> Fields<'a> {
             values,
             report,
             ok: true,
+            recorded: None,
+        }
+    }
+
+    /// Fields that read nothing and record what the kind's parser asks for: every request
+    /// returns `None` (or the default) and problems are ignored. [`Fields::into_recorded`]
+    /// gives the record.
+    pub fn recording(
+        kind: &'static str,
+        report: &'a mut dyn FnMut(&str, String, &str),
+    ) -> Fields<'a> {
+        let mut f = Fields::new("schema", kind, Value::Null, BTreeMap::new(), report);
+        f.recorded = Some((SchemaGenerator::default(), Recorded::default()));
+        f
+    }
+
+    /// What a [`Fields::recording`] noted.
+    pub fn into_recorded(self) -> Option<Recorded> {
+        self.recorded.map(|(_, r)| r)
+    }
+
+    /// Notes the schema of `T` for `name` (`None`: the key), described by `what`.
+    fn record<T: JsonSchema + DeserializeOwned>(&mut self, name: Option<&str>, what: &str) {
+        let Some((generator, recorded)) = &mut self.recorded else {
+            return;
+        };
+        let mut schema = generator.subschema_for::<T>();
+        // A text field takes a YAML number too (`user: 1000`), as `convert` does.
+        if wants_string::<T>() {
+            schema.insert("type".into(), serde_json::json!(["string", "number"]));
+        }
+        schema.insert(
+            "description".into(),
+            format!("{}.", capitalised(what)).into(),
+        );
+        match name {
+            Some(n) => {
+                recorded.fields.insert(n.to_string(), schema);
+            }
+            None => recorded.key = Some(schema),
+        }
+    }
+
+    /// Replaces what was recorded for field `name` with `schema` (for fields whose value is
+    /// narrower than their Rust type: a choice of words, an octal mode).
+    fn refine(&mut self, name: &str, schema: serde_json::Value) {
+        if let Some((_, recorded)) = &mut self.recorded {
+            if let Some(s) = recorded.fields.get_mut(name) {
+                if let (Some(obj), serde_json::Value::Object(extra)) = (s.as_object_mut(), schema) {
+                    obj.remove("type");
+                    obj.extend(extra);
+                }
+            }
         }
     }
 
@@ -47,11 +118,18 @@ impl<'a> Fields<'a> {
     /// Reports a problem about this check at the first occurrence of `needle` in its lines.
     pub fn error(&mut self, needle: &str, message: impl std::fmt::Display, hint: &str) {
         self.ok = false;
+        if self.recorded.is_some() {
+            return;
+        }
         (self.report)(needle, format!("check `{}`: {message}", self.id), hint);
     }
 
     /// The value of the kind's key (`gunicorn` in `service: gunicorn`), as `T`.
-    pub fn key<T: DeserializeOwned + Default>(&mut self, what: &str) -> T {
+    pub fn key<T: DeserializeOwned + JsonSchema + Default>(&mut self, what: &str) -> T {
+        if self.recorded.is_some() {
+            self.record::<T>(None, what);
+            return T::default();
+        }
         let name = self.kind;
         let value = std::mem::take(&mut self.key);
         self.convert(name, value, what).unwrap_or_default()
@@ -59,7 +137,11 @@ impl<'a> Fields<'a> {
 
     /// The field `name` as `T`, or `None` when it is not set. `what` says what it must be,
     /// for the error when it is not (`"true or false"`, `"a whole number"`).
-    pub fn get<T: DeserializeOwned>(&mut self, name: &str, what: &str) -> Option<T> {
+    pub fn get<T: DeserializeOwned + JsonSchema>(&mut self, name: &str, what: &str) -> Option<T> {
+        if self.recorded.is_some() {
+            self.record::<T>(Some(name), what);
+            return None;
+        }
         let value = self.values.remove(name)?;
         self.convert(name, value, what)
     }
@@ -76,6 +158,11 @@ impl<'a> Fields<'a> {
 
     /// A text field that must be one of `allowed`.
     pub fn one_of(&mut self, name: &str, allowed: &[&str], what: &str) -> Option<String> {
+        if self.recorded.is_some() {
+            self.text(name);
+            self.refine(name, serde_json::json!({ "enum": allowed }));
+            return None;
+        }
         let v = self.text(name)?;
         if allowed.contains(&v.as_str()) {
             Some(v)
@@ -92,6 +179,14 @@ impl<'a> Fields<'a> {
 
     /// An octal mode field (`mode: "0660"`).
     pub fn mode(&mut self, name: &str) -> Option<u32> {
+        if self.recorded.is_some() {
+            self.get::<String>(name, "an octal mode in quotes, e.g. \"0660\"");
+            self.refine(
+                name,
+                serde_json::json!({ "type": "string", "pattern": "^\\s*0?[0-7]{1,4}\\s*$" }),
+            );
+            return None;
+        }
         let m: String = self.get(name, "an octal mode in quotes")?;
         match parse_mode(&m) {
             Some(mode) => Some(mode),
@@ -141,6 +236,13 @@ impl<'a> Fields<'a> {
             }
         }
     }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 fn wants_string<T: DeserializeOwned>() -> bool {

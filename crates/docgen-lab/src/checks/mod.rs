@@ -25,6 +25,7 @@ pub mod listens;
 pub mod nginx_test;
 pub mod port;
 pub mod processes;
+pub mod schema;
 pub mod service;
 pub mod socket;
 mod stat;

@@ -22,10 +22,12 @@ use crate::error::LabError;
 mod edit;
 mod locator;
 mod raw;
+mod schema;
 mod text;
 mod validate;
 
 use raw::RawLab;
+pub use schema::lab_schema;
 use validate::validate;
 
 pub use edit::{Edit, EditOp};
@@ -92,7 +94,7 @@ impl LabSpec {
 }
 
 /// A file the lab installs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FileSpec {
     /// Path in the lab directory.
@@ -101,6 +103,7 @@ pub struct FileSpec {
     pub dest: String,
     /// Octal mode (`"0644"`); default 0644.
     #[serde(default)]
+    #[schemars(regex(pattern = r"^\s*0?[0-7]{1,4}\s*$"))]
     pub mode: Option<String>,
     /// `user:group` (or `user`); default root:root.
     #[serde(default)]
@@ -117,7 +120,7 @@ pub struct Step {
 }
 
 /// What to collect when a check fails.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct EvidenceSpec {
     /// Units whose `systemctl status` and last journal lines are attached.
@@ -256,7 +259,9 @@ fn display_base(labs_dir: &Path) -> PathBuf {
         .unwrap_or_else(|| labs_dir.to_path_buf())
 }
 
-pub(super) fn valid_id(id: &str) -> bool {
+/// Whether `id` can name a lab: lowercase letters, digits and `-`, not first (it becomes an
+/// image tag and a directory name).
+pub fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
         && id
