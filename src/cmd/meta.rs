@@ -52,10 +52,12 @@ pub fn schema_text(name: SchemaName) -> String {
     let value = match name {
         SchemaName::Lab => docgen_lab::spec::lab_schema(),
         SchemaName::FrontMatter => {
-            let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
-            generator
+            let generator = schemars::generate::SchemaSettings::draft07().into_generator();
+            let mut v = generator
                 .into_root_schema_for::<crate::page::FrontMatter>()
-                .to_value()
+                .to_value();
+            docgen_lab::spec::drop_null_defaults(&mut v);
+            v
         }
     };
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();

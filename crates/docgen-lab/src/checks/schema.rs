@@ -38,7 +38,7 @@ pub fn check_schema(common: &Map<String, Value>, common_required: &[&str]) -> Va
             let mut required: Vec<&str> = common_required.to_vec();
             required.push(def.name);
             json!({
-                "title": format!("a `{}` check", def.name),
+                "description": format!("A `{}` check.", def.name),
                 "type": "object",
                 "properties": props,
                 "required": required,
@@ -52,8 +52,46 @@ pub fn check_schema(common: &Map<String, Value>, common_required: &[&str]) -> Va
             "One check: an id, a title, and exactly one kind, named by its key: {}.",
             names.join(", ")
         ),
+        "type": "object",
+        // Every key of every kind, so that editors offer them all as you type; the branches
+        // then say which go together.
+        "properties": union_of_properties(common),
+        "additionalProperties": false,
         "anyOf": branches,
     })
+}
+
+/// The common keys and every kind's key and fields, each once: where kinds give a field
+/// different schemas (`type` of a socket or of a file), any of them.
+fn union_of_properties(common: &Map<String, Value>) -> Map<String, Value> {
+    let mut all: Map<String, Value> = common.clone();
+    let mut seen: std::collections::BTreeMap<String, Vec<Value>> = Default::default();
+    for def in KINDS {
+        let (key, fields) = kind_properties(def);
+        let key = with_description(key, &format!("Makes this a `{}` check.", def.name));
+        seen.entry(def.name.to_string()).or_default().push(key);
+        for (name, schema) in fields {
+            seen.entry(name).or_default().push(schema);
+        }
+    }
+    for (name, mut schemas) in seen {
+        schemas.dedup();
+        let merged = if schemas.len() == 1 {
+            schemas.remove(0)
+        } else {
+            json!({ "anyOf": schemas })
+        };
+        all.insert(name, merged);
+    }
+    all
+}
+
+/// `schema` with a description where it has none.
+fn with_description(mut schema: Value, text: &str) -> Value {
+    if let Some(obj) = schema.as_object_mut() {
+        obj.entry("description").or_insert_with(|| text.into());
+    }
+    schema
 }
 
 #[cfg(test)]

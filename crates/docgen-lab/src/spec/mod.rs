@@ -27,7 +27,7 @@ mod text;
 mod validate;
 
 use raw::RawLab;
-pub use schema::lab_schema;
+pub use schema::{drop_null_defaults, lab_schema};
 use validate::validate;
 
 pub use edit::{Edit, EditOp};
@@ -96,6 +96,7 @@ impl LabSpec {
 /// A file the lab installs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "File")]
 pub struct FileSpec {
     /// Path in the lab directory.
     pub src: String,
@@ -122,6 +123,7 @@ pub struct Step {
 /// What to collect when a check fails.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
+#[schemars(rename = "Evidence")]
 pub struct EvidenceSpec {
     /// Units whose `systemctl status` and last journal lines are attached.
     pub units: Vec<String>,

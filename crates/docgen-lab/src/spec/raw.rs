@@ -50,6 +50,7 @@ pub(super) struct RawLab {
 /// `transcripts: { user: maiviet }`: who a `$` prompt on a page is.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Transcripts")]
 pub(super) struct RawTranscripts {
     /// The user a `$` prompt runs as (`#` and `sudo` run as root).
     pub(super) user: String,
@@ -58,6 +59,7 @@ pub(super) struct RawTranscripts {
 /// The lab's image, built from a Containerfile in the lab directory.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(rename = "Image")]
 pub(super) struct RawImage {
     /// The Containerfile (Dockerfile syntax), relative to the lab directory.
     pub(super) containerfile: String,
@@ -69,6 +71,7 @@ pub(super) struct RawImage {
 /// A shell step.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Step")]
 pub(super) struct RawStep {
     /// The command, run with `sh -c` as root.
     pub(super) run: String,
@@ -109,6 +112,7 @@ pub(super) struct RawCheck {
     { "required": ["restart-container"] },
     { "required": ["run"] },
 ]))]
+#[schemars(rename = "Action")]
 pub(super) struct RawAction {
     /// Send a signal to one process of this name.
     #[serde(default)]
@@ -134,6 +138,7 @@ pub(super) struct RawAction {
 /// A break-it variant.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Variant")]
 pub(super) struct RawVariant {
     /// Its name, unique in the lab (`--variant NAME`).
     pub(super) name: String,
@@ -154,6 +159,7 @@ pub(super) struct RawVariant {
     { "required": ["replace"] },
     { "required": ["append"] },
 ]))]
+#[schemars(rename = "Edit")]
 pub(super) struct RawEdit {
     /// The file, relative to the lab directory.
     pub(super) file: String,

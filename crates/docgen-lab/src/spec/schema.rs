@@ -1,4 +1,4 @@
-//! lab.yaml's JSON Schema (draft 2020-12), for editors (`yaml-language-server`) and CI: the
+//! lab.yaml's JSON Schema (draft-07, the draft editors support best), for editors (`yaml-language-server`) and CI: the
 //! file's shape from the serde types in `raw` (through schemars), a check's from the kinds'
 //! own parsers (`checks::schema`), and a text per language as [`Text`] reads it. Printed by
 //! `docgen lab schema`; the copy in the repository's `schemas/` is tested equal to it.
@@ -12,8 +12,26 @@ use crate::checks::schema::check_schema;
 
 /// The JSON Schema of lab.yaml.
 pub fn lab_schema() -> Value {
-    let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
-    generator.into_root_schema_for::<RawLab>().to_value()
+    let generator = schemars::generate::SchemaSettings::draft07().into_generator();
+    let mut schema = generator.into_root_schema_for::<RawLab>().to_value();
+    drop_null_defaults(&mut schema);
+    schema
+}
+
+/// Removes every `"default": null` (schemars writes one for each optional field): it says
+/// nothing, and yaml-language-server (1.25) stops offering a check's keys when a nested
+/// object's properties carry it.
+pub fn drop_null_defaults(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map.get("default") == Some(&Value::Null) {
+                map.remove("default");
+            }
+            map.values_mut().for_each(drop_null_defaults);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_null_defaults),
+        _ => {}
+    }
 }
 
 impl JsonSchema for Text {
@@ -94,7 +112,7 @@ mod tests {
         let text = serde_json::to_string(&s).unwrap();
         for kind in crate::checks::KINDS {
             assert!(
-                text.contains(&format!("a `{}` check", kind.name)),
+                text.contains(&format!("A `{}` check.", kind.name)),
                 "{}",
                 kind.name
             );
