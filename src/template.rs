@@ -172,6 +172,8 @@ pub struct ThemeLabels {
     pub search_hint: &'static str,
     /// "No results".
     pub no_results: &'static str,
+    /// After a number of search results: "results".
+    pub results: &'static str,
 }
 
 impl ThemeLabels {
@@ -197,6 +199,7 @@ impl ThemeLabels {
             search: "Search",
             search_hint: "Press / or s to search",
             no_results: "No results",
+            results: "results",
         };
         static VI: ThemeLabels = ThemeLabels {
             previous: "Trang trước",
@@ -218,6 +221,7 @@ impl ThemeLabels {
             search: "Tìm kiếm",
             search_hint: "Nhấn / hoặc s để tìm",
             no_results: "Không có kết quả",
+            results: "kết quả",
         };
         if docgen_core::lang::is(lang, "vi") {
             &VI

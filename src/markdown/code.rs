@@ -175,6 +175,10 @@ pub struct CodeLabels<'a> {
     pub transcript: &'a str,
     /// Before a variant's name in that caption: "broken on purpose in variant".
     pub transcript_variant: &'a str,
+    /// The block's accessible name, before its title or language: "Code".
+    pub code: &'a str,
+    /// What the copy button announces when done: "Copied".
+    pub copied: &'a str,
 }
 
 /// What a block gets besides its code: a transcript's state and stamp, per annotation the
@@ -295,8 +299,16 @@ pub fn render(
     }
     html.push_str("<div class=\"code-wrap\">");
     let lang_attr = lang.map(escape).unwrap_or_else(|| "text".into());
+    // Focusable, so a block that scrolls sideways can be scrolled by keyboard, and named for
+    // screen readers by its title, else its language.
+    let name = info
+        .title
+        .as_deref()
+        .map(escape)
+        .unwrap_or_else(|| lang_attr.clone());
     html.push_str(&format!(
-        "<pre class=\"code\" data-lang=\"{lang_attr}\"><code class=\"language-{lang_attr}\">"
+        "<pre class=\"code\" data-lang=\"{lang_attr}\" tabindex=\"0\" role=\"group\" aria-label=\"{}: {name}\"><code class=\"language-{lang_attr}\">",
+        escape(labels.code)
     ));
     for (i, line) in lines.iter().enumerate() {
         let n = i + 1;
@@ -350,8 +362,9 @@ pub fn render(
     }
     if !info.nocopy {
         html.push_str(&format!(
-            "<button class=\"copy-button\" type=\"button\" data-copy=\"{id}\" hidden>{}</button>",
-            escape(labels.copy)
+            "<button class=\"copy-button\" type=\"button\" data-copy=\"{id}\" aria-label=\"{copy} {name}\" data-copied=\"{}: {name}\" hidden>{copy}</button><span class=\"copy-status\" role=\"status\"></span>",
+            escape(labels.copied),
+            copy = escape(labels.copy),
         ));
     }
     html.push_str("</div>");

@@ -262,7 +262,12 @@ struct Styles {
 struct Palette {
     theme: Theme,
     /// Index 0 is the theme's default foreground; the rest come from its rules, in order.
+    /// (The theme's own colours: a token's style is matched against these.)
     foregrounds: Vec<Color>,
+    /// The colour each foreground is drawn in: the same, or the nearest readable one.
+    shown: Vec<Color>,
+    /// The background of a highlighted line.
+    hl_line: Color,
     /// Index 0 is "no background of its own"; the rest come from its rules, in order.
     backgrounds: Vec<Color>,
 }
@@ -272,39 +277,117 @@ const LIGHT_THEME: two_face::theme::EmbeddedThemeName =
 const DARK_THEME: two_face::theme::EmbeddedThemeName =
     two_face::theme::EmbeddedThemeName::OneHalfDark;
 
+/// The background of a highlighted line (`hl_lines`) in each theme: text on it must meet the
+/// same contrast as on the block's own background.
+const LIGHT_HL_LINE: Color = Color {
+    r: 0xff,
+    g: 0xf3,
+    b: 0xbf,
+    a: 0xff,
+};
+const DARK_HL_LINE: Color = Color {
+    r: 0x26,
+    g: 0x22,
+    b: 0x10,
+    a: 0xff,
+};
+
+/// WCAG 2.1 AA's minimum contrast for normal text (1.4.3), with a little margin so that
+/// rounding in a browser cannot push a colour under it.
+const MIN_CONTRAST: f64 = 4.6;
+
+/// How far from the block's background a rule's own background may be to be drawn.
+const MAX_RULE_BACKGROUND_CONTRAST: f64 = 1.6;
+
 fn styles() -> &'static Styles {
     static STYLES: OnceLock<Styles> = OnceLock::new();
     STYLES.get_or_init(|| {
         let themes = two_face::theme::extra();
         Styles {
-            light: Palette::new(themes.get(LIGHT_THEME).clone()),
-            dark: Palette::new(themes.get(DARK_THEME).clone()),
+            light: Palette::new(themes.get(LIGHT_THEME).clone(), LIGHT_HL_LINE),
+            dark: Palette::new(themes.get(DARK_THEME).clone(), DARK_HL_LINE),
         }
     })
 }
 
+/// WCAG's relative luminance of a colour.
+fn luminance(c: Color) -> f64 {
+    let channel = |v: u8| {
+        let v = f64::from(v) / 255.0;
+        if v <= 0.03928 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b)
+}
+
+/// WCAG's contrast ratio of two colours (1 to 21).
+fn contrast(a: Color, b: Color) -> f64 {
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
+/// `fg`, darkened (on light surfaces) or lightened (on dark ones) in small steps of the same
+/// hue until it meets [`MIN_CONTRAST`] on every surface it can be drawn on.
+fn readable(fg: Color, surfaces: &[Color], dark: bool) -> Color {
+    let toward = if dark { 255.0 } else { 0.0 };
+    let mut c = fg;
+    for step in 1..=50 {
+        if surfaces.iter().all(|s| contrast(c, *s) >= MIN_CONTRAST) {
+            break;
+        }
+        let t = f64::from(step) / 50.0;
+        let mix = |v: u8| (f64::from(v) + (toward - f64::from(v)) * t).round() as u8;
+        c = Color {
+            r: mix(fg.r),
+            g: mix(fg.g),
+            b: mix(fg.b),
+            a: fg.a,
+        };
+    }
+    c
+}
+
 impl Palette {
-    fn new(theme: Theme) -> Palette {
+    /// The palette of `theme`, with every foreground made readable on the theme's background,
+    /// on `hl_line` (a highlighted line) and on every background the theme's rules set: the
+    /// themes as shipped have comments and some keywords under WCAG AA's 4.5:1.
+    fn new(theme: Theme, hl_line: Color) -> Palette {
         let black = Color::BLACK;
         let white = Color::WHITE;
         let mut foregrounds = vec![theme.settings.foreground.unwrap_or(black)];
-        let mut backgrounds = vec![theme.settings.background.unwrap_or(white)];
+        let base = theme.settings.background.unwrap_or(white);
+        let mut backgrounds = vec![base];
         for item in &theme.scopes {
             if let Some(c) = item.style.foreground {
                 if !foregrounds.contains(&c) {
                     foregrounds.push(c);
                 }
             }
+            // A rule background close to the block's own (a diff's pale red and green) is
+            // drawn; a loud one (the dark theme's red, yellow and purple marks of invalid
+            // tokens) is not: no text colour reads on both it and the block.
             if let Some(c) = item.style.background {
-                if !backgrounds.contains(&c) {
+                if !backgrounds.contains(&c) && contrast(c, base) <= MAX_RULE_BACKGROUND_CONTRAST {
                     backgrounds.push(c);
                 }
             }
         }
+        let mut surfaces = backgrounds.clone();
+        surfaces.push(hl_line);
+        let dark = luminance(backgrounds[0]) < 0.5;
+        let shown = foregrounds
+            .iter()
+            .map(|c| readable(*c, &surfaces, dark))
+            .collect();
         Palette {
             theme,
             foregrounds,
+            shown,
             backgrounds,
+            hl_line,
         }
     }
 
@@ -377,11 +460,12 @@ pub fn stylesheet() -> &'static str {
 fn palette_css(css: &mut String, p: &Palette, root: &str, letter: char) {
     let hex = |c: &Color| format!("#{:02x}{:02x}{:02x}", c.r, c.g, c.b);
     css.push_str(&format!(
-        "{root}pre.code {{ color: {}; background-color: {}; }}\n",
-        hex(&p.foregrounds[0]),
-        hex(&p.backgrounds[0])
+        "{root}pre.code {{ color: {}; background-color: {}; }}\n{root}pre.code .line.hl {{ background-color: {}; }}\n",
+        hex(&p.shown[0]),
+        hex(&p.backgrounds[0]),
+        hex(&p.hl_line)
     ));
-    for (i, c) in p.foregrounds.iter().enumerate() {
+    for (i, c) in p.shown.iter().enumerate() {
         css.push_str(&format!(
             "{root}pre.code .{letter}{i} {{ color: {}; }}\n",
             hex(c)
@@ -417,6 +501,68 @@ mod grammar_tests;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every colour class the highlighter can emit, in both themes, is readable (WCAG AA,
+    /// 4.5:1) on the block's background, on a highlighted line and on every background a
+    /// theme rule sets: checked over the whole palette, not the classes some page happens to use.
+    #[test]
+    fn every_colour_class_meets_wcag_aa_contrast() {
+        let s = styles();
+        for (name, p) in [("light", &s.light), ("dark", &s.dark)] {
+            assert_eq!(p.shown.len(), p.foregrounds.len());
+            let mut surfaces = p.backgrounds.clone();
+            surfaces.push(p.hl_line);
+            for (i, fg) in p.shown.iter().enumerate() {
+                for bg in &surfaces {
+                    let ratio = contrast(*fg, *bg);
+                    assert!(
+                        ratio >= 4.5,
+                        "{name} class {i}: {fg:?} on {bg:?} is {ratio:.2}:1"
+                    );
+                }
+            }
+            // The stylesheet draws what was checked.
+            let css = stylesheet();
+            let hex = |c: &Color| format!("#{:02x}{:02x}{:02x}", c.r, c.g, c.b);
+            for fg in &p.shown {
+                assert!(
+                    css.contains(&hex(fg)),
+                    "{name}: {} not in the stylesheet",
+                    hex(fg)
+                );
+            }
+        }
+        // The theme's highlighted-line colour is the one checked here.
+        let theme_css = include_str!("../../themes/default/static/docgen.css");
+        for c in [LIGHT_HL_LINE, DARK_HL_LINE] {
+            let hex = format!("--hl-line: #{:02x}{:02x}{:02x};", c.r, c.g, c.b);
+            assert!(theme_css.contains(&hex), "docgen.css has no `{hex}`");
+        }
+    }
+
+    #[test]
+    fn contrast_follows_wcag() {
+        assert!((contrast(Color::BLACK, Color::WHITE) - 21.0).abs() < 1e-9);
+        let grey = Color {
+            r: 0x76,
+            g: 0x76,
+            b: 0x76,
+            a: 0xff,
+        };
+        // #767676 on white is the well-known 4.54:1.
+        assert!((contrast(grey, Color::WHITE) - 4.54).abs() < 0.01);
+        // A colour already readable is kept as it is; an unreadable one keeps its hue.
+        assert_eq!(readable(Color::BLACK, &[Color::WHITE], false), Color::BLACK);
+        let pale = Color {
+            r: 0x96,
+            g: 0x98,
+            b: 0x96,
+            a: 0xff,
+        };
+        let fixed = readable(pale, &[Color::WHITE], false);
+        assert!(contrast(fixed, Color::WHITE) >= MIN_CONTRAST);
+        assert!(fixed.r < pale.r && fixed.g < pale.g);
+    }
 
     #[test]
     fn required_languages_are_known() {

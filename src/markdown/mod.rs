@@ -86,6 +86,10 @@ pub struct BodyLabels {
     pub annotation: &'static str,
     /// The caption of a transcript: "Run in the lab".
     pub transcript: &'static str,
+    /// The accessible name of a code block, before its title or language: "Code".
+    pub code: &'static str,
+    /// What the copy button announces once it has copied: "Copied".
+    pub copied: &'static str,
     /// Before a variant's name in a transcript's caption.
     pub transcript_variant: &'static str,
     /// "Note", "Tip", "Important", "Warning", "Caution".
@@ -99,6 +103,8 @@ impl BodyLabels {
             copy: "Copy",
             annotation: "Annotation",
             transcript: "Run and checked in the lab",
+            code: "Code",
+            copied: "Copied",
             transcript_variant: "broken on purpose in variant",
             admonitions: ["Note", "Tip", "Important", "Warning", "Caution"],
         };
@@ -106,6 +112,8 @@ impl BodyLabels {
             copy: "Sao chép",
             annotation: "Chú thích",
             transcript: "Đã chạy và kiểm chứng trong bài thực hành",
+            code: "Mã",
+            copied: "Đã sao chép",
             transcript_variant: "cố ý làm hỏng ở biến thể",
             admonitions: ["Ghi chú", "Mẹo", "Quan trọng", "Cảnh báo", "Thận trọng"],
         };
@@ -363,6 +371,8 @@ pub fn render(
                         annotation: labels.annotation,
                         transcript: labels.transcript,
                         transcript_variant: labels.transcript_variant,
+                        code: labels.code,
+                        copied: labels.copied,
                     },
                     &block_extras,
                 );
@@ -390,6 +400,20 @@ pub fn render(
             Event::Start(Tag::FootnoteDefinition(name)) => {
                 r.ids.insert(name.to_string());
                 out.push(ev.clone());
+                i += 1;
+            }
+            // A table sits in a box that scrolls sideways when it is wider than the page; the
+            // box is focusable so that a keyboard can scroll it (WCAG 2.1.1).
+            Event::Start(Tag::Table(_)) => {
+                out.push(Event::Html(CowStr::from(
+                    "<div class=\"table-wrap\" tabindex=\"0\">",
+                )));
+                out.push(ev.clone());
+                i += 1;
+            }
+            Event::End(TagEnd::Table) => {
+                out.push(ev.clone());
+                out.push(Event::Html(CowStr::from("</div>")));
                 i += 1;
             }
             _ => {

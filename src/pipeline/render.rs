@@ -124,6 +124,10 @@ pub(crate) fn render_language(
         let mut ctx = base_context(&env.project.config, lang);
         ctx.insert("root", &prefix_to_root(&lang.prefix));
         ctx.insert("default_theme", env.default_theme);
+        ctx.insert(
+            "labels",
+            crate::template::ThemeLabels::for_language(&lang.code),
+        );
         ctx
     });
     // The print page and search index: fed as pages come, or (serve) made after publishing.

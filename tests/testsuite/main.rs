@@ -7,6 +7,7 @@
 
 mod support;
 
+mod a11y;
 mod build;
 mod course;
 mod lab;

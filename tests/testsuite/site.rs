@@ -179,7 +179,7 @@ async fn browser_search_finds_vietnamese_without_diacritics() {
         .unwrap();
     let input = b.wait_for(".search-input").await;
     input.send_keys("khoi dong").await.unwrap();
-    let first = b.wait_for(".search-results li[role=option] a").await;
+    let first = b.wait_for(".search-results a[role=option]").await;
     let text = first.text().await.unwrap();
     assert!(text.contains("Khởi động dịch vụ"), "first result: {text}");
     let marked = b
@@ -226,7 +226,7 @@ async fn browser_search_shows_markup_in_pages_as_text() {
     let input = b.wait_for(".search-input").await;
     input.click().await.unwrap();
     input.send_keys("zzxss").await.unwrap();
-    let first = b.wait_for(".search-results li[role=option] a").await;
+    let first = b.wait_for(".search-results a[role=option]").await;
     let text = first.text().await.unwrap();
     assert!(
         text.contains("<img src=x onerror=alert(1)>"),

@@ -4,22 +4,34 @@
 //! rule of [`super::skip`], which this goes through.
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
-/// A chromedriver process and a WebDriver session; both end on drop.
+/// A chromedriver process, the Chromium it started and a WebDriver session; all end on drop,
+/// whether the test passed or panicked. chromedriver runs in a process group of its own, and
+/// Chromium and its helpers inherit it, so killing the group leaves nothing behind (killing
+/// chromedriver alone orphans Chromium).
 pub struct Browser {
     pub client: Client,
     driver: Child,
+    profile: PathBuf,
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        if let Ok(pid) = i32::try_from(self.driver.id()) {
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
@@ -48,6 +60,7 @@ pub async fn start() -> Option<Browser> {
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
+        .process_group(0)
         .spawn()
         .expect("start chromedriver");
     let profile = tempfile::tempdir().unwrap().keep();
@@ -83,7 +96,11 @@ pub async fn start() -> Option<Browser> {
             Err(e) => panic!("cannot start a WebDriver session: {e}"),
         }
     };
-    Some(Browser { client, driver })
+    Some(Browser {
+        client,
+        driver,
+        profile,
+    })
 }
 
 impl Browser {

@@ -38,6 +38,12 @@
         var label = btn.textContent;
         btn.classList.add("copied");
         btn.textContent = "✓";
+        // Screen readers hear what was copied ("Copied: gunicorn.service, 15 lines").
+        var status = btn.nextElementSibling;
+        if (status && status.classList.contains("copy-status")) {
+          var lines = text.replace(/\n$/, "").split("\n").length;
+          status.textContent = btn.getAttribute("data-copied") + ", " + lines + " " + (document.documentElement.lang === "vi" ? "dòng" : (lines === 1 ? "line" : "lines"));
+        }
         setTimeout(function () { btn.textContent = label; btn.classList.remove("copied"); }, 1200);
       };
       if (navigator.clipboard && navigator.clipboard.writeText) {

@@ -12,6 +12,9 @@
   var base = input.getAttribute("data-index");
   var root = input.getAttribute("data-root");
   var noResults = input.getAttribute("data-no-results") || "No results";
+  var resultsWord = input.getAttribute("data-results") || "results";
+  // Announces the number of results to screen readers (a polite live region).
+  var status = box && box.querySelector(".search-status");
 
   var meta = null, metaWaiters = [];
   var shards = {}, shardWaiters = {};
@@ -143,20 +146,31 @@
     current = results;
     selected = -1;
     while (list.firstChild) { list.removeChild(list.firstChild); }
-    if (!input.value.trim()) { list.hidden = true; return; }
+    input.removeAttribute("aria-activedescendant");
+    if (!input.value.trim()) { list.hidden = true; announce(""); input.setAttribute("aria-expanded", "false"); return; }
     list.hidden = false;
+    input.setAttribute("aria-expanded", "true");
     if (!results.length) {
       var li = document.createElement("li");
       li.className = "search-empty";
+      li.setAttribute("role", "option");
+      li.setAttribute("aria-disabled", "true");
       li.textContent = noResults;
       list.appendChild(li);
+      announce(noResults);
       return;
     }
+    announce(results.length + " " + resultsWord);
+    // Each result is an option of the listbox (the link itself, so that no option holds
+    // another interactive element); the list items are only layout.
     results.forEach(function (r, i) {
       var li = document.createElement("li");
-      li.id = "search-result-" + i;
-      li.setAttribute("role", "option");
+      li.setAttribute("role", "none");
       var a = document.createElement("a");
+      a.id = "search-result-" + i;
+      a.setAttribute("role", "option");
+      a.setAttribute("aria-selected", "false");
+      a.tabIndex = -1;
       a.href = root + r.url;
       var title = document.createElement("span");
       title.className = "search-title";
@@ -171,11 +185,18 @@
     });
   }
 
+  function announce(text) {
+    if (status && status.textContent !== text) { status.textContent = text; }
+  }
+
   function select(i) {
-    var items = list.querySelectorAll("li[role=option]");
+    var items = list.querySelectorAll("a[role=option]");
     if (!items.length) { return; }
     selected = (i + items.length) % items.length;
-    items.forEach(function (el, k) { el.classList.toggle("selected", k === selected); });
+    items.forEach(function (el, k) {
+      el.parentNode.classList.toggle("selected", k === selected);
+      el.setAttribute("aria-selected", k === selected ? "true" : "false");
+    });
     input.setAttribute("aria-activedescendant", items[selected].id);
     items[selected].scrollIntoView({ block: "nearest" });
   }
@@ -191,7 +212,7 @@
     if (e.key === "ArrowDown") { e.preventDefault(); select(selected + 1); }
     else if (e.key === "ArrowUp") { e.preventDefault(); select(selected - 1); }
     else if (e.key === "Enter") {
-      var items = list.querySelectorAll("li[role=option] a");
+      var items = list.querySelectorAll("a[role=option]");
       var target = items[selected >= 0 ? selected : 0];
       if (target) { e.preventDefault(); window.location.href = target.href; }
     } else if (e.key === "Escape") { input.value = ""; render([], []); input.blur(); }

@@ -3,9 +3,9 @@
 // file's `# yaml-language-server: $schema=...` line exactly as an editor does, and offers
 // completions. Run by scripts/editor-check:
 //
-//   node check.js clean FILE...          every FILE has no diagnostic
-//   node check.js flags FILE LINE TEXT   FILE has a diagnostic at LINE whose message has TEXT
-//   node check.js offers FILE LINE:COL WORD...   completing at LINE:COL offers every WORD
+//   node editor-check.js clean FILE...          every FILE has no diagnostic
+//   node editor-check.js flags FILE LINE TEXT   FILE has a diagnostic at LINE whose message has TEXT
+//   node editor-check.js offers FILE LINE:COL WORD...   completing at LINE:COL offers every WORD
 //
 // Exits 1 with the reason when an expectation fails.
 'use strict';
