@@ -262,6 +262,17 @@ fn contrast(a: [f64; 3], b: [f64; 3]) -> f64 {
     (x.max(y) + 0.05) / (x.min(y) + 0.05)
 }
 
+/// Presses Tab in the focused element, as a keyboard user does.
+async fn tab(b: &browser::Browser) {
+    b.client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys("\u{E004}")
+        .await
+        .unwrap();
+}
+
 /// Keyboard only, from page load: Tab reaches the skip link first, then the search, the
 /// sidebar, every code block and its copy button, and an annotation marker; Enter on the
 /// marker shows its explanation; the focused element is visibly outlined (screenshot in
@@ -292,13 +303,7 @@ async fn keyboard_reaches_everything_with_visible_focus() {
         if (e.closest('.sidebar')) kind = 'sidebar ' + kind;
         return kind + (visible ? '' : ' (NO VISIBLE FOCUS)');";
     for _ in 0..400 {
-        b.client
-            .active_element()
-            .await
-            .unwrap()
-            .send_keys("\u{E004}")
-            .await
-            .unwrap();
+        tab(&b).await;
         let now = b
             .js(describe)
             .await
@@ -340,13 +345,7 @@ async fn keyboard_reaches_everything_with_visible_focus() {
         .unwrap();
     let marker = b.wait_for(".ann-marker").await;
     for _ in 0..200 {
-        b.client
-            .active_element()
-            .await
-            .unwrap()
-            .send_keys("\u{E004}")
-            .await
-            .unwrap();
+        tab(&b).await;
         let on_marker = b
             .js("return document.activeElement.classList.contains('ann-marker')")
             .await;

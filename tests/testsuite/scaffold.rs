@@ -28,19 +28,16 @@ fn init_and_lab_new_make_labs_that_pass_on_a_real_engine() {
         "the page's transcript is proven by the lab"
     );
     let run = at(&["lab", "test", "static-site"]).code(0);
-    for want in [
-        "lab static-site: ok",
-        "variant wrong-root",
-        "fails [home-page, after-reboot]",
-        "claims: 2/2 proven",
-        "transcript:content/static-site.md:",
-    ] {
-        assert!(
-            run.stderr.contains(want) || run.stdout.contains(want),
-            "missing {want:?}\n{}",
-            run.dump()
-        );
-    }
+    says_all(
+        &run,
+        &[
+            "lab static-site: ok",
+            "variant wrong-root",
+            "fails [home-page, after-reboot]",
+            "claims: 2/2 proven",
+            "transcript:content/static-site.md:",
+        ],
+    );
     // The page now says what is proven, and `--require-proven` agrees.
     at(&["build"]).code(0);
     let page = dir.read("nb/book/static-site.html");
@@ -55,19 +52,16 @@ fn init_and_lab_new_make_labs_that_pass_on_a_real_engine() {
     );
     assert!(book.join("labs/my-app/my-app.service").is_file());
     let run = at(&["lab", "test", "my-app"]).code(0);
-    for want in [
-        "lab my-app: ok",
-        "variant no-install-section",
-        "fails [enabled]",
-        "variant runs-as-root",
-        "fails [runs-as-www-data]",
-    ] {
-        assert!(
-            run.stderr.contains(want) || run.stdout.contains(want),
-            "missing {want:?}\n{}",
-            run.dump()
-        );
-    }
+    says_all(
+        &run,
+        &[
+            "lab my-app: ok",
+            "variant no-install-section",
+            "fails [enabled]",
+            "variant runs-as-root",
+            "fails [runs-as-www-data]",
+        ],
+    );
     // Nothing is overwritten, and a bad id is refused with a hint.
     at(&["lab", "new", "my-app"])
         .code(2)
@@ -76,6 +70,17 @@ fn init_and_lab_new_make_labs_that_pass_on_a_real_engine() {
         .code(2)
         .stderr_has("`My_App` is not a valid lab id");
     at(&["check", "--deny-warnings"]).code(0);
+}
+
+/// Asserts that the run printed every one of `wants` (on stdout or stderr).
+fn says_all(run: &crate::support::Run, wants: &[&str]) {
+    for want in wants {
+        assert!(
+            run.stderr.contains(want) || run.stdout.contains(want),
+            "missing {want:?}\n{}",
+            run.dump()
+        );
+    }
 }
 
 /// `lab new` in a two-language book writes each text in both languages (else the lab would
