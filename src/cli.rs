@@ -32,7 +32,7 @@ pub enum Command {
     Build(cmd::build::BuildArgs),
     /// Validate everything a build validates, without writing anything.
     Check(cmd::check::CheckArgs),
-    /// Create a new book skeleton that builds.
+    /// Create a new book that builds, with a first lab and the page it proves.
     Init(cmd::init::InitArgs),
     /// Run, test and manage the book's labs.
     Lab(cmd::lab::LabArgs),

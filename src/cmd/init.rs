@@ -73,14 +73,35 @@ pub fn execute(args: &InitArgs) -> anyhow::Result<ExitCode> {
     if args.no_lab {
         println!("Created a book in {d}\n  next: docgen build -C {d}");
     } else {
-        println!(
-            "Created a book in {d}, with the lab `{id}` and the page it proves (content/static-site.md)\n\
-             \x20 next: docgen build -C {d}          the site, in {d}/book\n\
-             \x20       docgen serve -C {d}          read it at http://127.0.0.1:3000\n\
-             \x20       docgen lab bootstrap         once per machine: the labs' base image (needs Docker and debootstrap)\n\
-             \x20       docgen lab test {id} -C {d}   prove the page: its checks, transcript and claims",
-            id = scaffold::STATIC_SITE_ID
-        );
+        let id = scaffold::STATIC_SITE_ID;
+        let steps = [
+            (
+                format!("docgen build -C {d}"),
+                format!("the site, in {d}/book"),
+            ),
+            (
+                format!("docgen serve -C {d}"),
+                "read it at http://127.0.0.1:3000".to_string(),
+            ),
+            (
+                "docgen lab bootstrap".to_string(),
+                "once per machine: the labs' base image (Docker and debootstrap)".to_string(),
+            ),
+            (
+                format!("docgen lab test {id} -C {d}"),
+                "prove the page: its checks, transcript and claims".to_string(),
+            ),
+        ];
+        let width = steps
+            .iter()
+            .map(|(c, _)| c.chars().count())
+            .max()
+            .unwrap_or(0);
+        println!("Created a book in {d}, with the lab `{id}` and the page it proves (content/static-site.md)");
+        for (i, (cmd, what)) in steps.iter().enumerate() {
+            let lead = if i == 0 { "  next:" } else { "       " };
+            println!("{lead} {cmd:<width$}   {what}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

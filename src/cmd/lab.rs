@@ -59,7 +59,7 @@ pub enum LabCommand {
     /// whether systemd boots in a container) and say what to fix.
     Doctor(DoctorArgs),
     /// Create a new lab that passes `docgen lab test` as created: a Containerfile, a systemd
-    /// unit, lab.yaml with checks and a break-it variant.
+    /// unit, lab.yaml with checks and two break-it variants.
     New(crate::cmd::scaffold::NewLabArgs),
     /// Print lab.yaml's JSON Schema (the same as `docgen schema lab`).
     Schema,
