@@ -16,6 +16,8 @@ pub mod cli;
 mod cmd;
 mod config;
 mod fences;
+#[doc(hidden)]
+pub mod fuzzing;
 mod links;
 pub mod markdown;
 mod nav;

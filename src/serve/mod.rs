@@ -117,6 +117,16 @@ fn finish_whole_book(whole_book: Option<pipeline::WholeBook>) -> Option<std::tim
     }
 }
 
+/// For the fuzz targets (`crate::fuzzing`): the site path serve decodes a request target to.
+pub(crate) fn fuzz_path(target: &str) -> Result<String, paths::BadPath> {
+    paths::parse(target).map(|p| p.path)
+}
+
+/// For the fuzz targets: serve's `Host` check.
+pub(crate) fn fuzz_host_allowed(host: &str, port: u16, bind: std::net::IpAddr) -> bool {
+    http::host_allowed(host, port, bind)
+}
+
 /// Runs the server until SIGINT/SIGTERM.
 pub fn run(project: &Project, opts: &Options) -> anyhow::Result<()> {
     let root = std::fs::canonicalize(&project.root)
