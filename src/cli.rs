@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::cmd::{self, EXIT_ERROR};
 
@@ -72,7 +72,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Lab(args) => cmd::lab::execute(root, args),
         Command::Serve(args) => cmd::serve::execute(root, &args),
         Command::Schema(args) => cmd::meta::schema(&args),
-        Command::Completions(args) => cmd::meta::completions(&args),
-        Command::Manpage(args) => cmd::meta::manpage(&args),
+        Command::Completions(args) => cmd::meta::completions(&args, Cli::command()),
+        Command::Manpage(args) => cmd::meta::manpage(&args, Cli::command()),
     }
 }

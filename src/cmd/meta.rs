@@ -8,9 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Args, CommandFactory, ValueEnum};
-
-use crate::cli::Cli;
+use clap::{Args, ValueEnum};
 
 /// Which schema `docgen schema` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -70,17 +68,16 @@ pub fn schema(args: &SchemaArgs) -> anyhow::Result<ExitCode> {
     print_out(&schema_text(args.name))
 }
 
-/// Runs `docgen completions`.
-pub fn completions(args: &CompletionsArgs) -> anyhow::Result<ExitCode> {
-    let mut cmd = Cli::command();
+/// Runs `docgen completions` for `cmd`, the whole command line's definition (passed in by
+/// `cli`, so that `cmd` does not depend on `cli`).
+pub fn completions(args: &CompletionsArgs, mut cmd: clap::Command) -> anyhow::Result<ExitCode> {
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "docgen", &mut out);
     print_out(&String::from_utf8_lossy(&out))
 }
 
-/// Runs `docgen manpage`.
-pub fn manpage(args: &ManpageArgs) -> anyhow::Result<ExitCode> {
-    let cmd = Cli::command();
+/// Runs `docgen manpage` for `cmd`, the whole command line's definition.
+pub fn manpage(args: &ManpageArgs, cmd: clap::Command) -> anyhow::Result<ExitCode> {
     let Some(dir) = &args.dir else {
         let mut out = Vec::new();
         clap_mangen::Man::new(cmd).render(&mut out)?;
