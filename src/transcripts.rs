@@ -6,6 +6,7 @@
 //! the pages it has loaded; `proven::scan` reads the pages for the lab commands.
 
 use std::path::Path;
+use std::time::Duration;
 
 use docgen_core::diagnostic::Diagnostic;
 use docgen_lab::spec::LabSpec;
@@ -13,6 +14,9 @@ use docgen_lab::transcript::{self, Transcript};
 
 use crate::fences;
 use crate::markdown::code::parse_info;
+
+/// The longest `timeout=` a transcript may ask for, in seconds.
+const MAX_TIMEOUT_SECS: u64 = 600;
 
 /// The transcripts of one page (`shown`: its path as diagnostics name it) that name lab
 /// `only` (any lab when `None`), each checked against `labs`; problems go to `diags`.
@@ -56,6 +60,22 @@ fn in_page(shown: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Transcr
                 continue;
             }
         };
+        let timeout = match ci.timeout.as_deref().map(str::parse::<u64>) {
+            None => None,
+            Some(Ok(secs)) if (1..=MAX_TIMEOUT_SECS).contains(&secs) => {
+                Some(Duration::from_secs(secs))
+            }
+            Some(_) => {
+                diags.push(at_fence(
+                    format!(
+                        "`timeout={}`: a transcript's timeout is whole seconds from 1 to {MAX_TIMEOUT_SECS}",
+                        ci.timeout.as_deref().unwrap_or_default()
+                    ),
+                    "each command of a transcript may take 30 s; `timeout=60` allows a minute",
+                ));
+                continue;
+            }
+        };
         match transcript::parse_block(&body, f.start + 2) {
             Ok(commands) => {
                 if recorded {
@@ -79,6 +99,7 @@ fn in_page(shown: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Transcr
                     after: ci.after,
                     variant: ci.variant,
                     recorded,
+                    timeout,
                     commands,
                 })
             }
@@ -176,6 +197,27 @@ mod tests {
             msgs[1].starts_with(
                 "p.md:10:1: error: `output=live`: the only value is `output=recorded`"
             ),
+            "{}",
+            msgs[1]
+        );
+    }
+
+    #[test]
+    fn timeout_is_whole_seconds_within_bounds() {
+        let page = "```console lab=demo timeout=60\n$ a\n```\n\n```console lab=demo timeout=1m\n$ b\n```\n\n```console lab=demo timeout=0\n$ c\n```\n";
+        let mut diags = Vec::new();
+        let ts = in_page(Path::new("p.md"), page, &mut diags);
+        assert_eq!(ts.len(), 1);
+        assert_eq!(ts[0].timeout, Some(Duration::from_secs(60)));
+        let msgs: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
+        assert_eq!(msgs.len(), 2, "{msgs:?}");
+        assert!(
+            msgs[0].starts_with("p.md:5:1: error: `timeout=1m`: a transcript's timeout is whole seconds from 1 to 600"),
+            "{}",
+            msgs[0]
+        );
+        assert!(
+            msgs[1].starts_with("p.md:9:1: error: `timeout=0`"),
             "{}",
             msgs[1]
         );

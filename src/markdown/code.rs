@@ -43,6 +43,8 @@ pub struct CodeInfo {
     pub output: Option<String>,
     /// `variant=NAME`: the transcript runs in that break-it variant of its lab.
     pub variant: Option<String>,
+    /// `timeout=SECONDS`: how long each command of the transcript may take (default 30).
+    pub timeout: Option<String>,
     /// `not-run="REASON"`: a block no lab runs, and why (a server started in the foreground,
     /// a command on the host); the page says so.
     pub not_run: Option<String>,
@@ -95,6 +97,7 @@ pub fn parse_info(info: &str) -> Result<CodeInfo, String> {
                 "after" => ci.after = Some(v.to_string()),
                 "output" => ci.output = Some(v.to_string()),
                 "variant" => ci.variant = Some(v.to_string()),
+                "timeout" => ci.timeout = Some(v.to_string()),
                 "not-run" => ci.not_run = Some(v.to_string()),
                 "hidelines" => ci.hidelines = Some(v.to_string()),
                 // Other attributes belong to other tools (mdBook's `edition=`, ...).

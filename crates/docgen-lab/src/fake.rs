@@ -34,6 +34,8 @@ pub(crate) struct State {
     pub managed_images: Vec<ManagedImage>,
     /// References a container uses: removing them fails.
     pub images_in_use: BTreeSet<String>,
+    /// The deadline each probe was given, by script.
+    pub timeouts: BTreeMap<String, Duration>,
 }
 
 type Responder = Box<dyn Fn(&mut State, &str) -> ExecOutput + Send + Sync>;
@@ -154,7 +156,7 @@ impl Engine for FakeEngine {
         _container: &str,
         script: &str,
         stdin: Option<&[u8]>,
-        _timeout: Duration,
+        timeout: Duration,
     ) -> anyhow::Result<ExecOutput> {
         (self.on_exec)(script);
         let mut s = self.state.lock().unwrap();
@@ -176,6 +178,7 @@ impl Engine for FakeEngine {
             return Ok(ok("### systemctl status app\nfake status\n"));
         }
         *s.attempts.entry(script.to_string()).or_default() += 1;
+        s.timeouts.insert(script.to_string(), timeout);
         let short: String = script.chars().take(60).collect();
         s.calls.push(format!("exec {short}"));
         Ok((self.responder)(&mut s, script))
@@ -626,6 +629,68 @@ variants:
             "{calls:#?}"
         );
         assert!(tail[tail.len() - 1].starts_with("remove docgen-demo-"));
+    }
+
+    /// A transcript's `timeout=` is the deadline of each of its commands, and a command the
+    /// deadline stopped is reported as that, not as a strange exit code.
+    #[test]
+    fn a_transcript_timeout_is_its_commands_deadline_and_a_stopped_command_says_so() {
+        use crate::transcript::{parse_block, Transcript};
+        let d = tempfile::tempdir().unwrap();
+        let spec = lab(
+            d.path(),
+            "checks:\n  - { id: first, title: { vi: a, en: a }, command: probe-1 }\n",
+        );
+        let transcript = |line: usize, text: &str, timeout: Option<u64>| Transcript {
+            page: "content/en/p.md".into(),
+            line,
+            lab: "demo".into(),
+            after: None,
+            variant: None,
+            recorded: false,
+            timeout: timeout.map(Duration::from_secs),
+            commands: parse_block(text, line + 1).unwrap(),
+        };
+        let ts = [
+            transcript(3, "# systemctl restart app", Some(60)),
+            transcript(9, "# systemctl stop app", None),
+        ];
+        let fake = FakeEngine::new(|_, script: &str| {
+            if script.contains("stop app") {
+                ExecOutput { code: -1, ..ok("") }
+            } else {
+                ok("")
+            }
+        });
+        let runner = Runner::new(&fake, CancelToken::new(), settings(d.path()));
+        let plan = Plan {
+            spec: &spec,
+            variant: None,
+            with: Vec::new(),
+            transcripts: &ts,
+            first_failure: false,
+        };
+        let r = runner.run(&plan, &mut Silent).unwrap();
+        let deadline = |needle: &str| {
+            let s = fake.state.lock().unwrap();
+            let (_, t) = s.timeouts.iter().find(|(k, _)| k.contains(needle)).unwrap();
+            *t
+        };
+        assert_eq!(deadline("restart app"), Duration::from_secs(60));
+        assert_eq!(deadline("stop app"), Duration::from_secs(30));
+        assert_eq!(r.failed_checks(), ["transcript:content/en/p.md:9"]);
+        let failed = r.checks.iter().find(|c| c.id.ends_with(":9")).unwrap();
+        assert_eq!(
+            failed.seen,
+            "content/en/p.md:10: still running after 30s, so it was stopped (the block can allow more with `timeout=SECONDS`)"
+        );
+        assert!(
+            failed.evidence[0]
+                .text
+                .ends_with("(stopped after 30s, the page expects exit 0)"),
+            "{:?}",
+            failed.evidence
+        );
     }
 
     #[test]

@@ -609,7 +609,12 @@ impl<'e> Runner<'e> {
         for (k, cmd) in t.commands.iter().enumerate() {
             let out = match earlier.as_ref().and_then(|o| o.get(k)) {
                 Some(o) => o.clone(),
-                None => self.exec(c, &transcript::script(cmd, user))?,
+                None => self.engine.exec(
+                    c,
+                    &transcript::script(cmd, user),
+                    None,
+                    t.timeout.unwrap_or(self.settings.probe_timeout),
+                )?,
             };
             outputs.push(out.clone());
             let at = format!("{}:{}", t.page.display(), cmd.line);
@@ -633,7 +638,13 @@ impl<'e> Runner<'e> {
                     ""
                 }
             );
-            result.seen = if output_ok {
+            let limit = t.timeout.unwrap_or(self.settings.probe_timeout);
+            result.seen = if out.code == -1 {
+                format!(
+                    "{at}: still running after {}s, so it was stopped (the block can allow more with `timeout=SECONDS`)",
+                    limit.as_secs()
+                )
+            } else if output_ok {
                 format!(
                     "{at}: exit {} (output: {})",
                     out.code,
@@ -647,7 +658,13 @@ impl<'e> Runner<'e> {
             } else {
                 transcript::diff(&at, &cmd.expect, &out.stdout)
             };
-            if out.code != cmd.exit {
+            if out.code == -1 {
+                text.push_str(&format!(
+                    "\n(stopped after {}s, the page expects exit {})",
+                    limit.as_secs(),
+                    cmd.exit
+                ));
+            } else if out.code != cmd.exit {
                 text.push_str(&format!(
                     "\n(exit {}, the page expects {})",
                     out.code, cmd.exit

@@ -20,7 +20,8 @@
 //! printed, and the site shows that, with the date and versions of the run. The
 //! book's pages are scanned by the `docgen` crate, which hands the parsed blocks here; the
 //! runner runs them in a base run (or, with `variant=NAME`, in that variant's run only), after
-//! the check the block names with `after=CHECK` or else after all checks.
+//! the check the block names with `after=CHECK` or else after all checks. Each command may
+//! take 30 s unless the block allows more with `timeout=SECONDS`.
 
 use std::path::PathBuf;
 
@@ -43,6 +44,9 @@ pub struct Transcript {
     /// `output=recorded`: the page shows no output of its own; the run records what each
     /// command printed and the site shows that. Only exit codes are compared.
     pub recorded: bool,
+    /// `timeout=SECONDS`: how long each of its commands may run; `None`: the lab's probe
+    /// timeout (30 s).
+    pub timeout: Option<std::time::Duration>,
     /// Its commands, in order.
     pub commands: Vec<Command>,
 }
