@@ -13,7 +13,7 @@ pub mod highlight;
 pub(crate) mod include;
 pub mod proof;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use pulldown_cmark::{
@@ -169,13 +169,15 @@ pub fn render(
     .collect();
     let mut r = Rendered::default();
     let mut out: Vec<Event<'_>> = Vec::with_capacity(events.len());
-    let mut used_ids: HashSet<String> = HashSet::new();
+    let mut used_ids = Ids::default();
     let mut code_count = 0usize;
+    // Positions in the page, looked up once per annotation and diagnostic: indexed once.
+    let page_lines = docgen_core::diagnostic::Lines::new(page_text);
     let diag_at = |range: &std::ops::Range<usize>, msg: String, hint: &str| {
         let start = map.to_page(range.start);
         let first_line_len = md[range.clone()].split('\n').next().map_or(1, str::len);
         Diagnostic::error(display, msg)
-            .at_offset(page_text, start, first_line_len)
+            .at_offset_in(&page_lines, start, first_line_len)
             .with_hint(hint)
     };
 
@@ -317,10 +319,7 @@ pub fn render(
                 }
                 // The labs' word on this block: a transcript's stamp (and recorded output), an
                 // annotation's claim; looked up by the page line of the fence or the item.
-                let page_line = |offset: usize| {
-                    let at = map.to_page(offset).min(page_text.len());
-                    page_text[..at].matches('\n').count() + 1
-                };
+                let page_line = |offset: usize| page_lines.position(map.to_page(offset)).line;
                 let mut block_extras = code::BlockExtras {
                     hidelines: info
                         .lang
@@ -637,14 +636,26 @@ pub fn slugify(text: &str) -> String {
     }
 }
 
-fn unique_id(base: &str, used: &mut HashSet<String>) -> String {
-    if used.insert(base.to_string()) {
+/// The ids a page has given out, and for each base the next suffix to try, so that a page
+/// with the same heading a thousand times stays linear (`a`, `a-1`, `a-2`, ...).
+#[derive(Default)]
+struct Ids {
+    used: HashSet<String>,
+    next: HashMap<String, usize>,
+}
+
+fn unique_id(base: &str, ids: &mut Ids) -> String {
+    if ids.used.insert(base.to_string()) {
         return base.to_string();
     }
-    (1..)
-        .map(|n| format!("{base}-{n}"))
-        .find(|c| used.insert(c.clone()))
-        .expect("an unused id exists")
+    let n = ids.next.entry(base.to_string()).or_insert(1);
+    loop {
+        let candidate = format!("{base}-{n}");
+        *n += 1;
+        if ids.used.insert(candidate.clone()) {
+            return candidate;
+        }
+    }
 }
 
 fn collect_html_ids(html: &str, ids: &mut HashSet<String>) {

@@ -7,18 +7,18 @@
 //! live-reload script and, when lab routes are on, the per-process token, injected here and
 //! nowhere else; when the latest build failed, its diagnostics are shown over the last good page.
 
-use std::io::Read;
 use std::net::{IpAddr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
 
-use tiny_http::{Header, Method, Request, Response, StatusCode};
+use hyper::Method;
 
 use super::labs::{LabRoutes, Refusal, TOKEN_HEADER};
 use super::paths;
 use super::reload::{self, Live, Snapshot};
+use super::server::Request;
 use super::watch::Trigger;
 use crate::output::Output;
 use docgen_core::text::escape;
@@ -69,30 +69,31 @@ pub fn host_allowed(host: &str, port: u16, bind: IpAddr) -> bool {
     }
 }
 
-fn header<'r>(req: &'r Request, name: &'static str) -> Vec<&'r str> {
-    req.headers()
-        .iter()
-        .filter(|h| h.field.equiv(name))
-        .map(|h| h.value.as_str())
-        .collect()
-}
-
-fn h(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("valid header")
-}
+/// The headers every response carries, after its Content-Type.
+const COMMON: [(&str, &str); 3] = [
+    ("X-Content-Type-Options", "nosniff"),
+    ("Cache-Control", "no-store"),
+    ("Referrer-Policy", "no-referrer"),
+];
 
 /// Sends a response with the headers every response carries.
 fn send(req: Request, status: u16, content_type: &str, body: Vec<u8>, extra: &[(&str, &str)]) {
-    let mut r = Response::from_data(body)
-        .with_status_code(StatusCode(status))
-        .with_header(h("Content-Type", content_type))
-        .with_header(h("X-Content-Type-Options", "nosniff"))
-        .with_header(h("Cache-Control", "no-store"))
-        .with_header(h("Referrer-Policy", "no-referrer"));
-    for (k, v) in extra {
-        r = r.with_header(h(k, v));
-    }
-    let _ = req.respond(r);
+    let mut headers = vec![("Content-Type", content_type)];
+    headers.extend(COMMON);
+    headers.extend_from_slice(extra);
+    req.respond(status, &headers, body);
+}
+
+/// Answers with a stream of `content_type`, written by `write`; 503 when every stream slot is
+/// taken.
+fn stream(req: Request, content_type: &str, write: impl FnOnce(&mut dyn std::io::Write)) {
+    let Some(slot) = req.stream_slot() else {
+        return text(req, 503, "too many open streams; close a tab or try again");
+    };
+    let mut headers = vec![("Content-Type", content_type)];
+    headers.extend(COMMON);
+    let mut out = req.into_stream(slot, &headers);
+    write(&mut out);
 }
 
 fn text(req: Request, status: u16, msg: &str) {
@@ -107,7 +108,7 @@ fn text(req: Request, status: u16, msg: &str) {
 
 /// Answers one request.
 pub fn handle(req: Request, ctx: &Ctx) {
-    let hosts = header(&req, "Host");
+    let hosts = req.header("Host");
     let host = match hosts.as_slice() {
         [one] if host_allowed(one, ctx.port, ctx.bind) => one.to_string(),
         _ => {
@@ -123,7 +124,7 @@ pub fn handle(req: Request, ctx: &Ctx) {
         let route = route.split(['?', '#']).next().unwrap_or("").to_string();
         return own_route(req, ctx, &route, &host);
     }
-    if !matches!(req.method(), Method::Get | Method::Head) {
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
         return send(
             req,
             405,
@@ -287,7 +288,7 @@ fn own_route(req: Request, ctx: &Ctx, route: &str, host: &str) {
     if let Some(rest) = route.strip_prefix("lab/") {
         return lab_route(req, ctx, rest, host);
     }
-    if !matches!(req.method(), Method::Get | Method::Head) {
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
         return method_not_allowed(req, "GET, HEAD");
     }
     match route {
@@ -317,10 +318,9 @@ fn own_route(req: Request, ctx: &Ctx, route: &str, host: &str) {
                 &[],
             );
         }
-        "events" => {
-            let mut out = req.into_writer();
-            let _ = reload::stream_events(&ctx.live, &mut *out);
-        }
+        "events" => stream(req, "text/event-stream; charset=utf-8", |out| {
+            let _ = reload::stream_events(&ctx.live, out);
+        }),
         _ => text(req, 404, "no such docgen route"),
     }
 }
@@ -330,7 +330,7 @@ fn refuse(req: Request, r: Refusal) {
 }
 
 /// `POST /__docgen/lab/<id>/run`.
-fn lab_route(mut req: Request, ctx: &Ctx, rest: &str, host: &str) {
+fn lab_route(req: Request, ctx: &Ctx, rest: &str, host: &str) {
     let Some(labs) = &ctx.labs else {
         return text(
             req,
@@ -341,11 +341,11 @@ fn lab_route(mut req: Request, ctx: &Ctx, rest: &str, host: &str) {
     let Some(raw_id) = rest.strip_suffix("/run") else {
         return text(req, 404, "no such lab route");
     };
-    if *req.method() != Method::Post {
+    if *req.method() != Method::POST {
         return method_not_allowed(req, "POST");
     }
-    let origin = header(&req, "Origin");
-    let token = header(&req, TOKEN_HEADER);
+    let origin = req.header("Origin");
+    let token = req.header(TOKEN_HEADER);
     let expected = format!("http://{host}");
     let single = |v: &[&str]| match v {
         [one] => Some(one.to_string()),
@@ -371,16 +371,22 @@ fn lab_route(mut req: Request, ctx: &Ctx, rest: &str, host: &str) {
     if !plausible || !labs.known(&id) {
         return text(req, 404, "this book has no such lab");
     }
-    // The body is not used; read (a bounded amount of) it so the connection stays sane.
-    let mut sink = Vec::new();
-    let _ = req.as_reader().take(64 * 1024).read_to_end(&mut sink);
+    // The body is not used (the server has read it, bounded). A run streams: reserve its slot
+    // before starting anything.
+    let Some(slot) = req.stream_slot() else {
+        return text(req, 503, "too many open streams; close a tab or try again");
+    };
     let labs = Arc::clone(labs);
     let rebuild = ctx.rebuild.clone();
-    let cell = std::cell::Cell::new(Some(req));
+    let cell = std::cell::Cell::new(Some((req, slot)));
     let result = labs.run(
         &id,
         || match cell.take() {
-            Some(r) => r.into_writer(),
+            Some((r, slot)) => {
+                let mut headers = vec![("Content-Type", "application/x-ndjson; charset=utf-8")];
+                headers.extend(COMMON);
+                Box::new(r.into_stream(slot, &headers))
+            }
             None => Box::new(std::io::sink()),
         },
         // The run stored a new last result: the lab cards change.
@@ -388,7 +394,7 @@ fn lab_route(mut req: Request, ctx: &Ctx, rest: &str, host: &str) {
             let _ = rebuild.send(Trigger::Rebuild);
         },
     );
-    if let (Err(r), Some(req)) = (result, cell.take()) {
+    if let (Err(r), Some((req, _))) = (result, cell.take()) {
         refuse(req, r);
     }
 }

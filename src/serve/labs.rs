@@ -152,7 +152,7 @@ impl LabRoutes {
         }
     }
 
-    /// Starts lab `id` and streams it to `out` (the raw connection) until it ends or the client
+    /// Starts lab `id` and streams it to `out` (the response body) until it ends or the client
     /// goes away. `Err(409)` when a run is going; other errors are written into the stream.
     pub fn run(
         self: &Arc<Self>,
@@ -264,10 +264,6 @@ enum Msg {
 
 fn stream_run(slot: &Slot, id: &str, out: &mut dyn Write) -> std::io::Result<()> {
     let labs = &slot.0;
-    out.write_all(
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson; charset=utf-8\r\n\
-Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
-    )?;
     event(out, serde_json::json!({"type": "start", "lab": id}))?;
     let mut cmd = Command::new(&labs.exe);
     cmd.arg("-C")

@@ -5,16 +5,17 @@
 //! - [`http`]: one request: Host allow-list, methods, files, injection, own routes;
 //! - [`reload`]: the live site (last good build, latest error) and the build-event stream;
 //! - [`watch`]: which file changes count, and debouncing them into one rebuild;
-//! - [`labs`]: the guarded lab routes and the `docgen lab run` child they stream.
+//! - [`labs`]: the guarded lab routes and the `docgen lab run` child they stream;
+//! - [`server`]: HTTP itself, with bounded connections, threads, streams and deadlines.
 //!
-//! This module wires them: first build, bind, the accept loop (a thread per request, since
-//! event streams and lab runs hold their connection), the rebuild loop, and stopping on
+//! This module wires them: first build, bind, the server, the rebuild loop, and stopping on
 //! SIGINT/SIGTERM without leaving a lab container behind.
 
 mod http;
 mod labs;
 mod paths;
 mod reload;
+mod server;
 mod watch;
 
 use std::net::{IpAddr, SocketAddr};
@@ -42,6 +43,10 @@ pub struct Options {
     pub port: u16,
     /// Open the site in a browser once it is up.
     pub open: bool,
+    /// Open connections at most.
+    pub max_connections: usize,
+    /// How long a connection may stay silent with no answer in progress.
+    pub idle_timeout: std::time::Duration,
 }
 
 /// One build of the book at `root`, never panicking.
@@ -148,17 +153,18 @@ pub fn run(project: &Project, opts: &Options) -> anyhow::Result<()> {
     live.publish(first.result, "start");
     finish_whole_book(first.whole_book);
 
-    let server = tiny_http::Server::http(SocketAddr::new(opts.bind, opts.port)).map_err(|e| {
-        Hinted::new(
-            format!("cannot listen on {}:{}: {e}", opts.bind, opts.port),
-            "another program may use the port; pick another with --port N, or --port 0 for a free one",
-        )
-    })?;
-    let port = server
-        .server_addr()
-        .to_ip()
-        .map(|a| a.port())
-        .context("the server has no IP address")?;
+    let listener =
+        std::net::TcpListener::bind(SocketAddr::new(opts.bind, opts.port)).map_err(|e| {
+            Hinted::new(
+                format!("cannot listen on {}:{}: {e}", opts.bind, opts.port),
+                "another program may use the port; pick another with --port N, or --port 0 for a free one",
+            )
+        })?;
+    let port = listener
+        .local_addr()
+        .context("the listening socket has no address")?
+        .port();
+    raise_open_files_limit(opts.max_connections);
 
     let lab_routes = if opts.bind.is_loopback() {
         Some(Arc::new(LabRoutes::new(root.clone())?))
@@ -206,16 +212,37 @@ pub fn run(project: &Project, opts: &Options) -> anyhow::Result<()> {
         root,
         rebuild: rebuild_tx,
     });
-    for req in server.incoming_requests() {
-        let ctx = Arc::clone(&ctx);
-        let spawned = std::thread::Builder::new()
-            .name("docgen-request".into())
-            .spawn(move || http::handle(req, &ctx));
-        if let Err(e) = spawned {
-            eprintln!("docgen serve: cannot start a request thread: {e}");
-        }
+    let limits = server::Limits {
+        max_connections: opts.max_connections,
+        idle: opts.idle_timeout,
+        ..server::Limits::default()
+    };
+    server::run(
+        listener,
+        limits,
+        Arc::new(move |req| http::handle(req, &ctx)),
+    )
+}
+
+/// Raises the soft limit on open files towards the hard one, so `max_connections` sockets
+/// (plus the watcher's and the site's files) fit; says so when they cannot.
+fn raise_open_files_limit(max_connections: usize) {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    let want = u64::try_from(max_connections)
+        .unwrap_or(u64::MAX)
+        .saturating_add(256);
+    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
+        return;
+    };
+    if soft >= want {
+        return;
     }
-    Ok(())
+    let new = want.min(hard);
+    if setrlimit(Resource::RLIMIT_NOFILE, new, hard).is_err() || new < want {
+        eprintln!(
+            "docgen serve: this process may open {new} files, fewer than --max-connections {max_connections} needs; more connections wait until others close (raise it with `ulimit -n`)"
+        );
+    }
 }
 
 fn rebuild_loop(

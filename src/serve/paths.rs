@@ -1,4 +1,4 @@
-//! Request targets → site paths. tiny_http hands over the request target exactly as the client
+//! Request targets → site paths. The server hands over the request target exactly as the client
 //! sent it, so everything a browser would normalise arrives raw here: this module owns turning
 //! it into a key of the in-memory site, strictly. It decodes percent escapes itself (a bad
 //! escape is an error, not text), requires the decoded bytes to be UTF-8 (which rejects overlong
@@ -47,7 +47,7 @@ impl SitePath {
     }
 }
 
-/// Parses a raw request target (as tiny_http gives it) into a [`SitePath`].
+/// Parses a raw request target (as the client sent it) into a [`SitePath`].
 pub fn parse(target: &str) -> Result<SitePath, BadPath> {
     let raw = target.split(['?', '#']).next().unwrap_or("");
     if !raw.starts_with('/') || raw.starts_with("//") {

@@ -2,7 +2,7 @@
 //! diagnostics of the latest build when it failed, and a build counter; a rebuild replaces
 //! them under one lock and only then wakes the waiters, so a page told to reload always finds
 //! the new build in place. Open pages learn about builds over Server-Sent Events
-//! (`GET /__docgen/events`; tiny_http has no WebSocket): each event carries the build number and
+//! (`GET /__docgen/events`; one-way events need no WebSocket): each event carries the build number and
 //! whether it succeeded, and `serve.js` reloads when the number differs from its page's.
 
 use std::io::Write;
@@ -94,13 +94,9 @@ pub fn build_json(s: &Snapshot) -> String {
     .to_string()
 }
 
-/// Streams build events to one client until it goes away. `out` is the raw connection.
+/// Streams build events to one client until it goes away. `out` is the response body.
 pub fn stream_events(live: &Live, out: &mut dyn Write) -> std::io::Result<()> {
-    out.write_all(
-        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n\
-Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n\
-retry: 1000\n\n",
-    )?;
+    out.write_all(b"retry: 1000\n\n")?;
     let mut s = live.snapshot();
     write!(out, "event: build\ndata: {}\n\n", build_json(&s))?;
     out.flush()?;

@@ -75,9 +75,16 @@ impl Diagnostic {
 
     /// Sets the position from a byte offset into `text` (the whole file), and takes the source
     /// line for the snippet from it. `len` is in bytes and is clipped to the line.
-    pub fn at_offset(mut self, text: &str, offset: usize, len: usize) -> Self {
-        let pos = Position::of(text, offset);
-        let line_text = line_of(text, pos.line).unwrap_or_default();
+    pub fn at_offset(self, text: &str, offset: usize, len: usize) -> Self {
+        self.at_offset_in(&Lines::new(text), offset, len)
+    }
+
+    /// [`Diagnostic::at_offset`] with the text's line index made once, for a pass that may
+    /// report many diagnostics in one file (each then costs a binary search, not a scan).
+    pub fn at_offset_in(mut self, lines: &Lines<'_>, offset: usize, len: usize) -> Self {
+        let text = lines.text;
+        let pos = lines.position(offset);
+        let line_text = lines.line(pos.line).unwrap_or_default();
         let start = offset.min(text.len());
         let end = (start + len).min(text.len());
         let covered = text.get(start..end).unwrap_or("");
@@ -177,6 +184,44 @@ impl Position {
     }
 }
 
+/// Where each line of a text starts, for many offset → position look-ups.
+#[derive(Debug, Clone)]
+pub struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    /// Indexes `text` (one pass).
+    pub fn new(text: &'a str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Lines { text, starts }
+    }
+
+    /// The same as [`Position::of`], in logarithmic time.
+    pub fn position(&self, offset: usize) -> Position {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        // The last line start at or before the offset.
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let col = self.text[self.starts[line - 1]..offset].chars().count() + 1;
+        Position { line, col }
+    }
+
+    /// The same as [`line_of`].
+    pub fn line(&self, line: usize) -> Option<&'a str> {
+        let start = *self.starts.get(line.checked_sub(1)?)?;
+        let end = self
+            .starts
+            .get(line)
+            .map_or(self.text.len(), |next| next - 1);
+        Some(self.text[start..end].trim_end_matches('\r'))
+    }
+}
+
 /// The text of 1-based line `line` of `text`, without its line ending.
 pub fn line_of(text: &str, line: usize) -> Option<&str> {
     text.split('\n')
@@ -257,6 +302,27 @@ pub fn display_path(root: &Path, path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_line_index_agrees_with_the_scans() {
+        for text in ["", "a", "a\n", "a\r\nb\n\nc", "é\nxyz\n", "\n\n"] {
+            let lines = Lines::new(text);
+            for offset in 0..=text.len() + 2 {
+                assert_eq!(
+                    lines.position(offset),
+                    Position::of(text, offset),
+                    "{text:?} {offset}"
+                );
+            }
+            for line in 0..6 {
+                assert_eq!(
+                    lines.line(line),
+                    line_of(text, line),
+                    "{text:?} line {line}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn renders_position_snippet_caret_and_hint() {

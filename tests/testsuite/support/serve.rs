@@ -118,6 +118,17 @@ impl Serve {
     }
 
     /// Everything the server printed, for failure messages.
+    /// The server's threads now, from `/proc`.
+    pub fn threads(&self) -> usize {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("the server's /proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("Threads:"))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("a Threads: line")
+    }
+
     pub fn dump(&self) -> String {
         format!(
             "--- docgen serve (book {}) stdout:\n{}\n--- stderr:\n{}",
@@ -224,14 +235,100 @@ impl Drop for Serve {
     }
 }
 
-/// Parses a raw response: status line, headers, body (chunked bodies are left as they are).
+/// Parses a raw response: status line, headers, body (a chunked body is decoded).
 pub fn parse(buf: &[u8]) -> Option<Resp> {
     let end = buf.windows(4).position(|w| w == b"\r\n\r\n")?;
     let head = String::from_utf8_lossy(&buf[..end]).into_owned();
     let status = head.split_whitespace().nth(1)?.parse().ok()?;
-    Some(Resp {
-        status,
-        head,
-        body: buf[end + 4..].to_vec(),
+    let raw = &buf[end + 4..];
+    let body = if is_chunked(&head) {
+        let mut out = Vec::new();
+        Chunked::new(raw).read_to_end(&mut out).ok()?;
+        out
+    } else {
+        raw.to_vec()
+    };
+    Some(Resp { status, head, body })
+}
+
+fn is_chunked(head: &str) -> bool {
+    head.lines().any(|l| {
+        let l = l.to_ascii_lowercase();
+        l.starts_with("transfer-encoding:") && l.contains("chunked")
     })
+}
+
+/// Reads a response's status line and head from `stream`, then gives its body as it arrives
+/// (decoding chunked transfer): for event streams and lab runs.
+pub fn streamed(stream: TcpStream) -> std::io::Result<(u16, String, Box<dyn BufRead + Send>)> {
+    let mut r = BufReader::new(stream);
+    let mut head = String::new();
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line)? == 0 || line == "\r\n" {
+            break;
+        }
+        head.push_str(&line);
+    }
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("no status line in {head:?}")))?;
+    let body: Box<dyn BufRead + Send> = if is_chunked(&head) {
+        Box::new(BufReader::new(Chunked::new(r)))
+    } else {
+        Box::new(r)
+    };
+    Ok((status, head, body))
+}
+
+/// A reader of a chunked body (`SIZE\r\nDATA\r\n ... 0\r\n\r\n`).
+pub struct Chunked<R> {
+    inner: BufReader<R>,
+    left: usize,
+    done: bool,
+}
+
+impl<R: Read> Chunked<R> {
+    pub fn new(inner: R) -> Self {
+        Chunked {
+            inner: BufReader::new(inner),
+            left: 0,
+            done: false,
+        }
+    }
+}
+
+impl<R: Read> Read for Chunked<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.done || out.is_empty() {
+            return Ok(0);
+        }
+        if self.left == 0 {
+            let mut line = String::new();
+            if self.inner.read_line(&mut line)? == 0 {
+                return Ok(0);
+            }
+            let size = line.trim().split(';').next().unwrap_or("");
+            self.left = usize::from_str_radix(size, 16).map_err(|e| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("bad chunk size {line:?}: {e}"),
+                )
+            })?;
+            if self.left == 0 {
+                self.done = true;
+                return Ok(0);
+            }
+        }
+        let want = out.len().min(self.left);
+        let n = self.inner.read(&mut out[..want])?;
+        self.left -= n;
+        if self.left == 0 && n > 0 {
+            let mut crlf = [0u8; 2];
+            self.inner.read_exact(&mut crlf)?;
+        }
+        Ok(n)
+    }
 }
