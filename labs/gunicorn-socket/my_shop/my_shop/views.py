@@ -21,5 +21,8 @@ def headers(request):
         f"host={meta.get('HTTP_HOST', '')}\n"
         f"x-forwarded-for={meta.get('HTTP_X_FORWARDED_FOR', '')}\n"
         f"x-forwarded-proto={meta.get('HTTP_X_FORWARDED_PROTO', '')}\n"
+        f"x-real-ip={meta.get('HTTP_X_REAL_IP', '')}\n"
+        f"remote-addr={meta.get('REMOTE_ADDR', '')}\n"
+        f"scheme={request.scheme}\n"
     )
     return HttpResponse(body, content_type="text/plain; charset=utf-8")
