@@ -51,12 +51,14 @@ C=$(docker create --network none --cap-add SYS_ADMIN --security-opt seccomp=unco
       --label docgen.managed=true --label docgen.lab=gunicorn-socket "$IMG" /sbin/init)
 stamp "docker create $IMG -> ${C:0:12}"
 docker cp "$UNIT" "$C":/etc/systemd/system/gunicorn.service
-docker cp "$SITE" "$C":/etc/nginx/sites-enabled/default
+docker cp "$SITE" "$C":/etc/nginx/sites-available/my_shop
 stamp "docker cp gunicorn.service and the nginx site"
 docker start "$C" >/dev/null; stamp "docker start"
 wait_running
 
 # ---- the lab's step ------------------------------------------------------------------
+x sh -c 'ln -s /etc/nginx/sites-available/my_shop /etc/nginx/sites-enabled/ && rm /etc/nginx/sites-enabled/default && systemctl reload-or-restart nginx'
+stamp "step: the site linked into sites-enabled, the default site's link removed"
 out=$(x sh -c 'systemctl daemon-reload && systemctl enable --now gunicorn' 2>&1); rc=$?
 stamp "step: systemctl daemon-reload && systemctl enable --now gunicorn (rc=$rc) ${out//$'\n'/ | }"
 
