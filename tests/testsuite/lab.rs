@@ -68,7 +68,7 @@ fn lab_test_gunicorn_socket_passes_and_every_variant_is_caught() {
     let r: serde_json::Value =
         serde_json::from_str(&book.read("target/docgen/labs/gunicorn-socket/last.json")).unwrap();
     assert_eq!(r["outcome"], "passed");
-    assert_eq!(r["versions"]["gunicorn"], "23.0.0");
+    assert_eq!(r["versions"]["gunicorn"], "27.0.1");
 }
 
 #[test]
