@@ -183,9 +183,239 @@ pub fn lab_yaml(text: &str) {
     let _ = docgen_lab::spec::parse("fuzz", dir, Path::new("labs/fuzz/lab.yaml"), text);
 }
 
+/// The fuzz targets, by name (`fuzz/fuzz_targets/NAME.rs`).
+pub const TARGETS: [&str; 10] = [
+    "summary",
+    "page",
+    "code_info",
+    "includes",
+    "render",
+    "annotations",
+    "serve_path",
+    "host",
+    "search",
+    "lab_yaml",
+];
+
+/// Runs one input through target `name` as its fuzz target does (bytes that are not UTF-8 are
+/// skipped, as there). `false` for an unknown target.
+pub fn replay(name: &str, data: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return TARGETS.contains(&name);
+    };
+    match name {
+        "summary" => summary(text),
+        "page" => page(text),
+        "code_info" => code_info(text),
+        "includes" => includes(text),
+        "render" => render(text),
+        "annotations" => annotations(text),
+        "serve_path" => serve_path(text),
+        "host" => host(text),
+        "search" => search(text),
+        "lab_yaml" => lab_yaml(text),
+        _ => return false,
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The committed fuzz inputs (`fuzz/seeds/TARGET/`: a minimised corpus from the long runs,
+    /// and every input that once crashed, named after what it found) still pass their target.
+    #[test]
+    fn committed_fuzz_inputs_pass_their_targets() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds");
+        let mut ran = std::collections::BTreeMap::new();
+        for target in TARGETS {
+            let dir = root.join(target);
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries {
+                let path = e.unwrap().path();
+                let data = std::fs::read(&path).unwrap();
+                let ok = std::panic::catch_unwind(|| replay(target, &data));
+                assert!(
+                    matches!(ok, Ok(true)),
+                    "{} fails target {target}",
+                    path.display()
+                );
+                *ran.entry(target).or_insert(0) += 1;
+            }
+        }
+        assert_eq!(
+            ran.len(),
+            TARGETS.len(),
+            "every target has committed inputs: {ran:?}"
+        );
+    }
+
+    /// A smoke run on stable Rust, in every `cargo test` (so in CI): each target gets its
+    /// committed inputs mutated 400 times (bit flips, inserted and deleted bytes, splices with
+    /// another input, tokens its parser cares about), from a fixed seed so that a failure
+    /// repeats; a failing input is written to `target/fuzz-smoke/TARGET` for `scripts/fuzz` to
+    /// take up. The long, coverage-guided runs are `scripts/fuzz`'s (nightly, cargo-fuzz).
+    #[test]
+    fn mutations_of_the_committed_inputs_pass_their_targets() {
+        const TOKENS: [&str; 24] = [
+            "{{#include ",
+            "}}",
+            "{{#lab ",
+            "```",
+            "---\n",
+            "[",
+            "](",
+            "<!--",
+            "-->",
+            "%2e",
+            "..",
+            "/",
+            "\n",
+            "`",
+            "*",
+            "#",
+            "- ",
+            "1. ",
+            ": ",
+            "=",
+            "\"",
+            "\r\n",
+            "e\u{0301}",
+            "[::1]:",
+        ];
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut rng = fastrand::Rng::with_seed(20261130);
+        for target in TARGETS {
+            let dir = root.join("fuzz/seeds").join(target);
+            let mut inputs: Vec<Vec<u8>> = std::fs::read_dir(&dir)
+                .map(|d| {
+                    d.map(|e| std::fs::read(e.unwrap().path()).unwrap())
+                        .collect()
+                })
+                .unwrap_or_default();
+            inputs.sort();
+            assert!(
+                !inputs.is_empty(),
+                "no committed inputs in {}",
+                dir.display()
+            );
+            for _ in 0..400 {
+                let mut data = inputs[rng.usize(..inputs.len())].clone();
+                for _ in 0..rng.usize(1..5) {
+                    let at = rng.usize(..=data.len());
+                    match rng.u8(..5) {
+                        0 if !data.is_empty() => {
+                            let i = rng.usize(..data.len());
+                            data[i] ^= 1 << rng.u8(..8);
+                        }
+                        1 => data.insert(at, rng.u8(..)),
+                        2 if at < data.len() => {
+                            let end = rng.usize(at..=data.len().min(at + 16));
+                            data.drain(at..end);
+                        }
+                        3 => {
+                            let other = &inputs[rng.usize(..inputs.len())];
+                            let from = rng.usize(..=other.len());
+                            let to = rng.usize(from..=other.len().min(from + 64));
+                            data.splice(at..at, other[from..to].iter().copied());
+                        }
+                        _ => {
+                            let t = TOKENS[rng.usize(..TOKENS.len())].as_bytes();
+                            data.splice(at..at, t.iter().copied());
+                        }
+                    }
+                }
+                let outcome = std::panic::catch_unwind(|| replay(target, &data));
+                if !matches!(outcome, Ok(true)) {
+                    let out = root.join("target/fuzz-smoke").join(target);
+                    std::fs::create_dir_all(&out).unwrap();
+                    let file = out.join("failing-input");
+                    std::fs::write(&file, &data).unwrap();
+                    panic!(
+                        "target {target} fails on a mutated input, saved as {}",
+                        file.display()
+                    );
+                }
+            }
+        }
+    }
+
+    /// Rendering stays linear on inputs built to be pathological (pulldown-cmark keeps such a
+    /// check): eight times the input may take about eight times as long, never the ~64 times
+    /// a quadratic step would. A ratio, so the machine's speed does not matter; the best of
+    /// three runs, so a busy moment does not either.
+    #[test]
+    fn render_time_grows_linearly_on_pathological_input() {
+        type Gen = fn(usize) -> String;
+        let cases: [(&str, Gen); 11] = [
+            ("nested blockquotes", |n| format!("{} a\n", ">".repeat(n))),
+            ("nested lists", |n| {
+                (0..n)
+                    .map(|i| format!("{}- a\n", "  ".repeat(i % 200)))
+                    .collect()
+            }),
+            ("open emphasis", |n| "*a _b ".repeat(n)),
+            ("open brackets", |n| {
+                format!("{}{}", "[a](".repeat(n), "](".repeat(n))
+            }),
+            ("backtick runs", |n| {
+                (1..=n).map(|i| "`".repeat(i % 30 + 1) + " x ").collect()
+            }),
+            ("same heading", |n| "## Same\n\n".repeat(n)),
+            ("link references", |n| {
+                let defs: String = (0..n).map(|i| format!("[r{i}]: /u{i}\n")).collect();
+                format!(
+                    "{}\n{}",
+                    defs,
+                    (0..n).map(|i| format!("[x][r{i}] ")).collect::<String>()
+                )
+            }),
+            ("html blocks", |n| "<div>\n".repeat(n)),
+            ("annotated block", |n| {
+                let code: String = (0..n).map(|i| format!("Key{i}=v\n")).collect();
+                let notes: String = (0..n).map(|i| format!("1. `Key{i}=`: x\n")).collect();
+                format!("```ini annotations\n{code}```\n\n{notes}")
+            }),
+            ("broken annotations", |n| {
+                let code: String = (0..n).map(|i| format!("Key{i}=v\n")).collect();
+                let notes: String = (0..n).map(|i| format!("1. no key {i}\n")).collect();
+                format!("```ini annotations\n{code}```\n\n{notes}")
+            }),
+            ("long table", |n| {
+                format!("| a | b |\n|---|---|\n{}", "| x | `y` |\n".repeat(n))
+            }),
+        ];
+        let time = |text: &str| {
+            (0..3)
+                .map(|_| {
+                    let t = std::time::Instant::now();
+                    std::hint::black_box(render_html(text));
+                    t.elapsed()
+                })
+                .min()
+                .unwrap()
+        };
+        for (name, make) in cases {
+            // Grow the small size until one render takes a measurable while.
+            let mut n = 64;
+            while time(&make(n)) < std::time::Duration::from_millis(3) && n < 1 << 16 {
+                n *= 2;
+            }
+            let small = time(&make(n)).as_secs_f64();
+            let large = time(&make(8 * n)).as_secs_f64();
+            let ratio = large / small;
+            assert!(
+                ratio < 24.0,
+                "{name}: 8x the input ({n} -> {}) took {ratio:.1}x as long ({:.1} ms -> {:.1} ms)",
+                8 * n,
+                small * 1e3,
+                large * 1e3
+            );
+        }
+    }
 
     /// The repository's own files go through every entry point (the fuzz corpus starts from
     /// them), with the properties holding.
