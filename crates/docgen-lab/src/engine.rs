@@ -370,6 +370,11 @@ impl Engine for CliEngine {
                     "nofile=10000:10000",
                     "--ulimit",
                     "nproc=10000:10000",
+                    // `--systemd=always` also puts a tmpfs on /var/log/journal, which a real
+                    // Debian server keeps on disk; an anonymous volume there keeps the journal
+                    // across a restart of the container (`rm -v` removes it with the container).
+                    "-v",
+                    "/var/log/journal",
                 ]
                 .map(String::from),
             );
