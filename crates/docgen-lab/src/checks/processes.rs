@@ -115,19 +115,24 @@ impl Processes {
                     .join(", ")
             ));
         }
-        let list = all
+        // Masters, then workers, then the rest, each by pid: the probe lists /proc in the
+        // order of its names ("112" before "98"), which is no order to read or compare.
+        let mut listed: Vec<(u8, u32, String)> = all
             .iter()
             .map(|p| {
-                let role = if ms.iter().any(|m| m.pid == p.pid) {
-                    "master"
+                let (rank, role) = if ms.iter().any(|m| m.pid == p.pid) {
+                    (0, "master")
                 } else if ws.iter().any(|w| w.pid == p.pid) {
-                    "worker"
+                    (1, "worker")
                 } else {
-                    "other"
+                    (2, "other")
                 };
-                format!("{} {role} ppid {} {}:{}", p.pid, p.ppid, p.user, p.group)
+                let line = format!("{} {role} ppid {} {}:{}", p.pid, p.ppid, p.user, p.group);
+                (rank, p.pid, line)
             })
-            .collect::<Vec<_>>();
+            .collect();
+        listed.sort();
+        let list: Vec<String> = listed.into_iter().map(|(_, _, line)| line).collect();
         let mut seen = if list.is_empty() {
             format!("no {name} process")
         } else {
@@ -336,6 +341,22 @@ mod tests {
         );
         assert_eq!(pick_victim(&t, "gunicorn", Pick::Worker), Some(13));
         assert_eq!(pick_victim(&t, "gunicorn", Pick::Master), Some(10));
+    }
+
+    /// The evidence lists the master first, then the workers by pid, whatever order /proc's
+    /// names come in ("112" sorts before "98" as text).
+    #[test]
+    fn seen_lists_master_then_workers_by_pid() {
+        let t = table(&[status(112, 98, 1000, 33, "S"), status(98, 1, 1000, 33, "S")]);
+        let v = judge(&gunicorn_check(), &out(&t), &[]);
+        assert!(!v.passed);
+        assert!(
+            v.seen.ends_with(
+                "98 master ppid 1 maiviet:www-data; 112 worker ppid 98 maiviet:www-data"
+            ),
+            "{}",
+            v.seen
+        );
     }
 
     #[test]
