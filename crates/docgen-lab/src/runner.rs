@@ -605,16 +605,15 @@ impl<'e> Runner<'e> {
                 .join("\0")
         );
         let earlier = ran.get(&key).cloned();
+        // Each command's deadline: the block's `timeout=`, else the lab's probe timeout.
+        let limit = t.timeout.unwrap_or(self.settings.probe_timeout);
         let mut outputs = Vec::new();
         for (k, cmd) in t.commands.iter().enumerate() {
             let out = match earlier.as_ref().and_then(|o| o.get(k)) {
                 Some(o) => o.clone(),
-                None => self.engine.exec(
-                    c,
-                    &transcript::script(cmd, user),
-                    None,
-                    t.timeout.unwrap_or(self.settings.probe_timeout),
-                )?,
+                None => self
+                    .engine
+                    .exec(c, &transcript::script(cmd, user), None, limit)?,
             };
             outputs.push(out.clone());
             let at = format!("{}:{}", t.page.display(), cmd.line);
@@ -638,7 +637,6 @@ impl<'e> Runner<'e> {
                     ""
                 }
             );
-            let limit = t.timeout.unwrap_or(self.settings.probe_timeout);
             result.seen = if out.code == -1 {
                 format!(
                     "{at}: still running after {}s, so it was stopped (the block can allow more with `timeout=SECONDS`)",
